@@ -1,0 +1,134 @@
+"""An independent reader and evaluator of the PLUMED input trajlens writes.
+
+It parses plumed.dat as PLUMED 2.10 does (``label: ACTION KEY=value FLAG``), checks each
+action's keywords against the manual, and evaluates the actions with mdtraj (not with
+trajlens's kernels or estimators), so tests can compare PLUMED's view of a CV with
+trajlens's projection.
+"""
+
+from __future__ import annotations
+
+import re
+
+import mdtraj as md
+import numpy as np
+
+# Keywords from the PLUMED 2.10 manual pages of each action (registerKeywords).
+MANUAL_KEYWORDS = {
+    "TORSION": {
+        "ATOMS",
+        "VECTORA",
+        "VECTORB",
+        "AXIS",
+        "VECTOR1",
+        "VECTOR2",
+        "NOPBC",
+        "COSINE",
+        "NUMERICAL_DERIVATIVES",
+    },
+    "DISTANCE": {"ATOMS", "COMPONENTS", "SCALED_COMPONENTS", "NOPBC", "NUMERICAL_DERIVATIVES"},
+    "CUSTOM": {"ARG", "VAR", "FUNC", "PERIODIC", "NUMERICAL_DERIVATIVES"},
+    "COMBINE": {
+        "ARG",
+        "COEFFICIENTS",
+        "PARAMETERS",
+        "POWERS",
+        "PERIODIC",
+        "NORMALIZE",
+        "NUMERICAL_DERIVATIVES",
+    },
+    "PRINT": {"ARG", "STRIDE", "FILE", "FMT", "RESTART", "UPDATE_FROM", "UPDATE_UNTIL"},
+}
+FLAGS = {"NOPBC", "COMPONENTS", "SCALED_COMPONENTS", "NORMALIZE", "COSINE", "NUMERICAL_DERIVATIVES"}
+REQUIRED = {
+    "TORSION": set(),
+    "DISTANCE": {"ATOMS"},
+    "CUSTOM": {"ARG", "FUNC", "PERIODIC"},
+    "COMBINE": {"ARG", "PERIODIC"},
+    "PRINT": {"ARG"},
+}
+LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def parse(text: str) -> list[tuple[str | None, str, dict[str, str]]]:
+    """``[(label, ACTION, {KEY: value or True})]`` in order; comments and blanks dropped."""
+    actions = []
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        label = None
+        words = line.split()
+        if words[0].endswith(":"):
+            label = words.pop(0)[:-1]
+            assert LABEL.match(label), f"line {lineno}: bad label {label!r}"
+        action, *rest = words
+        assert action in MANUAL_KEYWORDS, f"line {lineno}: action {action} not expected"
+        keys: dict[str, str | bool] = {}
+        for word in rest:
+            if "=" in word:
+                key, value = word.split("=", 1)
+                assert value, f"line {lineno}: empty value for {key}"
+            else:
+                key, value = word, True
+                assert key in FLAGS, f"line {lineno}: {key} is not a flag of {action}"
+            assert key in MANUAL_KEYWORDS[action], f"line {lineno}: {action} has no keyword {key}"
+            assert key not in keys, f"line {lineno}: {key} given twice"
+            keys[key] = value
+        missing = REQUIRED[action] - set(keys)
+        assert not missing, f"line {lineno}: {action} lacks {missing}"
+        if label is None:
+            assert action == "PRINT", f"line {lineno}: {action} without a label"
+        actions.append((label, action, keys))
+    labels = [a[0] for a in actions if a[0]]
+    assert len(labels) == len(set(labels)), "duplicate labels"
+    return actions
+
+
+_FUNCS = {"sin": np.sin, "cos": np.cos, "exp": np.exp, "sqrt": np.sqrt, "log": np.log}
+
+
+def _custom(func: str, variables: dict[str, np.ndarray]) -> np.ndarray:
+    tokens = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", func)
+    for token in tokens:
+        assert token in _FUNCS or token in variables, f"unknown symbol {token} in FUNC={func}"
+    return eval(func, {"__builtins__": {}}, {**_FUNCS, **variables})
+
+
+def evaluate(text: str, traj: md.Trajectory) -> dict[str, np.ndarray]:
+    """Value of every labelled action on every frame of ``traj`` (atoms 1-based in ``text``)."""
+    values: dict[str, np.ndarray] = {}
+    periodic_box = traj.unitcell_vectors is not None
+    for label, action, keys in parse(text):
+        if action == "TORSION":
+            atoms = [int(a) - 1 for a in keys["ATOMS"].split(",")]
+            assert len(atoms) == 4
+            values[label] = md.compute_dihedrals(traj, [atoms], periodic=periodic_box)[:, 0]
+        elif action == "DISTANCE":
+            atoms = [int(a) - 1 for a in keys["ATOMS"].split(",")]
+            assert len(atoms) == 2
+            values[label] = md.compute_distances(traj, [atoms], periodic=periodic_box)[:, 0]
+        elif action == "CUSTOM":
+            args = keys["ARG"].split(",")
+            names = keys["VAR"].split(",") if "VAR" in keys else ["x", "y", "z", "t", "u", "v", "w"]
+            env = {n: values[a].astype(np.float64) for n, a in zip(names, args, strict=False)}
+            values[label] = _custom(keys["FUNC"], env)
+        elif action == "COMBINE":
+            args = keys["ARG"].split(",")
+            n = len(args)
+            coeff = np.array(
+                [float(c) for c in keys.get("COEFFICIENTS", ",".join(["1"] * n)).split(",")]
+            )
+            params = np.array(
+                [float(p) for p in keys.get("PARAMETERS", ",".join(["0"] * n)).split(",")]
+            )
+            powers = np.array(
+                [float(p) for p in keys.get("POWERS", ",".join(["1"] * n)).split(",")]
+            )
+            assert coeff.size == params.size == powers.size == n
+            assert keys["PERIODIC"] == "NO"
+            if keys.get("NORMALIZE"):
+                coeff = coeff / coeff.sum()
+            X = np.column_stack([values[a].astype(np.float64) for a in args])
+            values[label] = np.sum(coeff * (X - params) ** powers, axis=1)
+    return values

@@ -1,0 +1,3 @@
+from trajlens.cli import main
+
+main()

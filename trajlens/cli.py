@@ -1,0 +1,244 @@
+"""The ``trajlens`` command: a thin layer over :mod:`trajlens.pipeline`.
+
+Bad input is reported as one line on stderr, ``trajlens: error: ...``, with exit status 1 and
+no traceback; outputs are written all or nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from trajlens import __version__
+from trajlens.exceptions import TrajlensError
+
+app = typer.Typer(
+    name="trajlens",
+    help="From molecular-dynamics trajectories to free-energy basins, representative "
+    "structures and PLUMED-ready collective variables.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+class Example(str, Enum):
+    ala2 = "ala2"
+
+
+class RichReporter:
+    """Progress bars on stderr for each step; silent with --quiet."""
+
+    def __init__(self, quiet: bool = False, verbose: bool = False):
+        self.quiet = quiet
+        self.verbose = verbose
+        self.timings: list[tuple[str, float]] = []
+
+    @contextmanager
+    def step(self, description: str, total: int | None = None):
+        start = time.perf_counter()
+        if self.quiet:
+            yield lambda n=1: None
+        else:
+            columns = [SpinnerColumn(), TextColumn("{task.description}")]
+            if total:
+                columns += [BarColumn(), TextColumn("{task.completed}/{task.total} frames")]
+            columns.append(TimeElapsedColumn())
+            with Progress(*columns, console=err, transient=False) as progress:
+                task = progress.add_task(description, total=total)
+                yield lambda n=1: progress.advance(task, n)
+                progress.update(task, completed=total or 1, total=total or 1)
+        self.timings.append((description, time.perf_counter() - start))
+
+    def info(self, message: str) -> None:
+        if self.verbose:
+            err.print(message)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"trajlens: error: {message}", soft_wrap=True, markup=False)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"trajlens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """trajlens: trajectories in, basins, structures and PLUMED CVs out."""
+
+
+@app.command()
+def project(
+    trajectories: list[Path] = typer.Argument(
+        None,
+        help="Trajectory files (xtc, dcd, trr, nc, h5, pdb, gro, ...), one or many.",
+        show_default=False,
+    ),
+    top: Path = typer.Option(
+        None,
+        "--top",
+        "-t",
+        help="Topology (PDB, GRO, ...); needed for xtc/dcd/trr/nc.",
+        show_default=False,
+    ),
+    out_dir: Path = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Output folder, written all or nothing [default: <example>_out or trajlens_out].",
+        show_default=False,
+    ),
+    example: Example = typer.Option(
+        None,
+        "--example",
+        help="Run on a bundled example instead of your files.",
+        show_default=False,
+    ),
+    stride: int = typer.Option(1, "--stride", help="Read every N-th frame.", min=1),
+    select: str = typer.Option(
+        None,
+        "--select",
+        help="mdtraj selection of the atoms to read, e.g. 'protein'.",
+        show_default=False,
+    ),
+    distances: str = typer.Option(
+        None,
+        "--distances",
+        help="Add distances between all pairs of these atoms (mdtraj selection, e.g. 'name CA').",
+        show_default=False,
+    ),
+    chunk_size: int = typer.Option(5000, "--chunk-size", help="Frames per chunk in memory.", min=1),
+    n_components: int = typer.Option(2, "--n-components", help="PCA components kept.", min=2),
+    temperature: float = typer.Option(300.0, "--temperature", help="Temperature in K (kT = R T)."),
+    bins: int = typer.Option(60, "--bins", help="Bins per axis of the free-energy surface."),
+    smooth: float = typer.Option(
+        1.0, "--smooth", help="Gaussian smoothing of the histogram, in bins (0: none)."
+    ),
+    min_barrier: float = typer.Option(
+        None,
+        "--min-barrier",
+        help="Merge basins separated by less than this barrier, kJ/mol [default: 1 kT].",
+        show_default=False,
+    ),
+    min_population: float = typer.Option(
+        0.005, "--min-population", help="Smallest fraction of frames a basin may hold."
+    ),
+    min_cluster_size: int = typer.Option(
+        None,
+        "--min-cluster-size",
+        help="HDBSCAN's min_cluster_size [default: 1% of frames, >= 20].",
+        show_default=False,
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed (subsampling, medoids)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty --out folder."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="More detail; tracebacks on errors."
+    ),
+) -> None:
+    """Project trajectories onto their principal components and find free-energy basins.
+
+    Writes into --out: colvar.dat (PLUMED COLVAR format), projection.npz, features.npz,
+    basins.csv, basin_<k>.pdb (medoid structure of each basin), plumed.dat (the CVs for
+    PLUMED 2.10), fes.png, projection.png and summary.json.
+    """
+    from trajlens.io import example_files
+    from trajlens.pipeline import run_project
+
+    start = time.perf_counter()
+    reporter = RichReporter(quiet=quiet, verbose=verbose)
+    try:
+        if example is not None:
+            if trajectories:
+                _fail("give trajectory files or --example, not both")
+            traj, top_file = example_files(example.value)
+            trajectories, top = [traj], top_file
+            out_dir = out_dir or Path(f"{example.value}_out")
+        elif not trajectories:
+            _fail("no trajectory given: expected one or more trajectory files, or --example ala2")
+        out_dir = out_dir or Path("trajlens_out")
+        result = run_project(
+            trajectories,
+            top,
+            out_dir,
+            overwrite=overwrite,
+            reporter=reporter,
+            stride=stride,
+            selection=select,
+            chunk=chunk_size,
+            distances=distances,
+            n_components=n_components,
+            temperature=temperature,
+            bins=bins,
+            smooth=smooth,
+            min_barrier=min_barrier,
+            min_population=min_population,
+            min_cluster_size=min_cluster_size,
+            random_state=seed,
+        )
+    except TrajlensError as exc:
+        if verbose:
+            err.print_exception()
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        err.print("trajlens: interrupted; nothing was written")
+        raise typer.Exit(130) from None
+    if quiet:
+        return
+    table = Table(
+        title=f"trajlens project: {result.trajectories.total_frames} frames, "
+        f"{len(result.spec)} features, {time.perf_counter() - start:.1f} s"
+    )
+    table.add_column("basin", justify="right")
+    table.add_column("population", justify="right")
+    table.add_column("ΔF (kJ/mol)", justify="right")
+    table.add_column("barrier (kJ/mol)", justify="right")
+    table.add_column("structure")
+    for b in result.basins.basins:
+        table.add_row(
+            str(b.label),
+            f"{b.population:.3f}",
+            f"{b.free_energy:.2f}",
+            "—" if b.barrier == float("inf") else f"{b.barrier:.2f}",
+            f"basin_{b.label}.pdb",
+        )
+    out.print(table)
+    files = Table(title=f"outputs in {out_dir}")
+    files.add_column("file")
+    files.add_column("contents")
+    for name, text in result.descriptions.items():
+        files.add_row(name, text)
+    out.print(files)
+
+
+def main() -> None:
+    """Entry point of the ``trajlens`` console script."""
+    if os.environ.get("TRAJLENS_DEBUG"):
+        app()
+        return
+    try:
+        app()
+    except TrajlensError as exc:  # raised outside a command (should not happen)
+        err.print(f"trajlens: error: {exc}", markup=False)
+        sys.exit(1)

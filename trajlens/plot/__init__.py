@@ -1,0 +1,10 @@
+"""Plots of trajlens results; the only subpackage that imports matplotlib.
+
+Every function takes ``ax=None`` (a new figure through pyplot) or an existing Axes, and
+returns the artists it drew. Colour maps are colour-blind safe (viridis for energies, the
+Okabe–Ito palette for labels); energies carry their units.
+"""
+
+from trajlens.plot.core import OKABE_ITO, fes, projection, save_figure
+
+__all__ = ["OKABE_ITO", "fes", "projection", "save_figure"]
