@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import mdtraj as md
 import numpy as np
@@ -105,7 +107,8 @@ def test_help_lists_every_option():
 
 
 def test_console_script_is_installed():
-    exe = shutil.which("trajlens")
+    beside = Path(sys.executable).parent / "trajlens"
+    exe = str(beside) if beside.is_file() else shutil.which("trajlens")
     if exe is None:
         pytest.skip("trajlens console script not on PATH (package not installed)")
     proc = subprocess.run([exe, "--version"], capture_output=True, text=True)

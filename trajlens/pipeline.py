@@ -305,10 +305,13 @@ def write_outputs(
     written["basins.csv"] = f"{len(result.basins)} basins: population, free energy, barrier"
 
     trajs = result.trajectories
-    for b in result.basins.basins:
-        rep = b.representative
-        frame = trajs.read_frames(int(traj_idx[rep]), [int(frame_idx[rep])])
-        frame.save_pdb(str(folder / f"basin_{b.label}.pdb"))
+    reps = np.array([b.representative for b in result.basins.basins], dtype=np.int64)
+    for t in np.unique(traj_idx[reps]) if reps.size else []:
+        mine = reps[traj_idx[reps] == t]  # one pass over each trajectory for all its basins
+        frames = trajs.read_frames(int(t), frame_idx[mine])
+        for k, rep in enumerate(mine):
+            label = next(b.label for b in result.basins.basins if b.representative == rep)
+            frames[k].save_pdb(str(folder / f"basin_{label}.pdb"))
     if result.basins.basins:
         written["basin_<k>.pdb"] = "medoid structure of each basin"
 

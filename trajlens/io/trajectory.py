@@ -186,13 +186,16 @@ class TrajectorySet:
         frames = np.asarray(frames, dtype=np.int64)
         if frames.size == 0:
             raise ValueError("no frames requested")
-        wanted = {int(f): k for k, f in enumerate(frames)}
+        wanted: dict[int, list[int]] = {}
+        for k, f in enumerate(frames.tolist()):
+            wanted.setdefault(f, []).append(k)
         pieces: list[md.Trajectory | None] = [None] * frames.size
         offset = 0
         for piece in self.iterchunks(index):
             local = [f for f in wanted if offset <= f < offset + piece.n_frames]
             for f in local:
-                pieces[wanted.pop(f)] = piece[f - offset]
+                for k in wanted.pop(f):
+                    pieces[k] = piece[f - offset]
             offset += piece.n_frames
             if not wanted:
                 break
