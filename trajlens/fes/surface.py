@@ -128,7 +128,9 @@ def _as_periodic(periodic, n_dims: int) -> tuple[bool, ...]:
         return (True,) * n_dims
     periodic = tuple(bool(p) for p in np.atleast_1d(periodic))
     if len(periodic) != n_dims:
-        raise InputError(f"periodic: expected {n_dims} flags, one per variable, got {len(periodic)}")
+        raise InputError(
+            f"periodic: expected {n_dims} flags, one per variable, got {len(periodic)}"
+        )
     return periodic
 
 
@@ -177,7 +179,9 @@ def select_bandwidth(
     if not isinstance(rule, str):
         h = float(rule)
         if not h > 0:
-            raise InputError(f"bandwidth: expected a positive number or 'scott'/'silverman', got {rule}")
+            raise InputError(
+                f"bandwidth: expected a positive number or 'scott'/'silverman', got {rule}"
+            )
         return np.full(d, h)
     periodic = _as_periodic(periodic, d)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -324,7 +328,9 @@ def estimate(
     if method == "kde":
         period = np.array([hi - lo for lo, hi in range])
         h = select_bandwidth(X, bandwidth, weights=w, periodic=periodic, period=period)
-        h = np.where(h > 0, h, np.array([(hi - lo) / b for (lo, hi), b in zip(range, bins, strict=True)]))
+        h = np.where(
+            h > 0, h, np.array([(hi - lo) / b for (lo, hi), b in zip(range, bins, strict=True)])
+        )
     hist, edges = _density(X, w, bins, range, periodic, method, h, smooth)
     total = hist.sum()
     if total <= 0:
