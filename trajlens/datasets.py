@@ -55,13 +55,13 @@ def _langevin_mb(x0, kT, dt, n_steps, stride, seeds):
     out = np.empty((n_walkers, n_out, 2))
     amp = np.sqrt(2.0 * kT * dt)
     for i in numba.prange(n_walkers):
-        np.random.seed(seeds[i])
+        np.random.seed(seeds[i])  # noqa: NPY002 (numba: per-thread legacy RNG)
         x = x0[i, 0]
         y = x0[i, 1]
         for s in range(n_steps):
             fx, fy = _mb_force(x, y)
-            x += fx * dt + amp * np.random.standard_normal()
-            y += fy * dt + amp * np.random.standard_normal()
+            x += fx * dt + amp * np.random.standard_normal()  # noqa: NPY002
+            y += fy * dt + amp * np.random.standard_normal()  # noqa: NPY002
             if (s + 1) % stride == 0:
                 out[i, (s + 1) // stride - 1, 0] = x
                 out[i, (s + 1) // stride - 1, 1] = y
@@ -75,11 +75,11 @@ def _langevin_dw(x0, kT, dt, n_steps, stride, height, tilt, bias_k, bias_x0, see
     out = np.empty((n_walkers, n_out))
     amp = np.sqrt(2.0 * kT * dt)
     for i in numba.prange(n_walkers):
-        np.random.seed(seeds[i])
+        np.random.seed(seeds[i])  # noqa: NPY002 (numba: per-thread legacy RNG)
         x = x0[i]
         for s in range(n_steps):
             f = -4.0 * height * x * (x * x - 1.0) - tilt - bias_k * (x - bias_x0)
-            x += f * dt + amp * np.random.standard_normal()
+            x += f * dt + amp * np.random.standard_normal()  # noqa: NPY002
             if (s + 1) % stride == 0:
                 out[i, (s + 1) // stride - 1] = x
     return out

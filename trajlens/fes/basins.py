@@ -145,7 +145,7 @@ class BasinSet:
             writer.writerow(header)
             for i in range(len(self.basins)):
                 row = []
-                for c, values in table.items():
+                for values in table.values():
                     v = values[i]
                     if isinstance(v, (float, np.floating)):
                         row.append(f"{v:.6g}")
