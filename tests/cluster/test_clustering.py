@@ -140,7 +140,7 @@ def test_hdbscan_soft_membership(blobs):
     soft = model.membership()
     assert soft.shape == (600, model.n_clusters_)
     # hdbscan's vectors include the outlier-ness: rows sum to at most 1
-    assert np.all((soft >= 0) & (soft.sum(axis=1) <= 1 + 1e-9))
+    assert np.all(soft >= 0) and np.all(soft.sum(axis=1) <= 1 + 1e-9)
     core = model.probabilities_ > 0.9
     assert np.mean(soft[core].argmax(axis=1) == model.labels_[core]) > 0.98
     new = model.membership(np.array([[0.0, 0.0], [5.0, 0.0]]))
