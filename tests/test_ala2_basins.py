@@ -68,3 +68,13 @@ def test_representative_frames_are_lowest_free_energy_members(project, tmp_path)
         assert xtc.n_frames == 5
         first = project.trajectories.read_frames(0, [int(frame_idx[b.lowest[0]])])
         np.testing.assert_allclose(xtc.xyz[0], first.xyz[0], atol=1e-3)  # xtc precision
+
+
+def test_plumed_input_lists_the_basins(project):
+    table = project.basins.to_table()
+    lines = [line for line in project.plumed.splitlines() if line.startswith("# basin ")]
+    assert len(lines) == len(project.basins)
+    for i, line in enumerate(lines):
+        assert line.startswith(f"# basin {i}: population {table['population'][i]:.3f}")
+        pc1 = float(line.split("pc1=")[1].split(",")[0])
+        assert np.isclose(pc1, table["centre_PC1"][i], rtol=1e-9)

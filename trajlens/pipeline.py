@@ -19,6 +19,7 @@ import numpy as np
 from trajlens import __version__
 from trajlens.cluster import HDBSCAN
 from trajlens.cvs import linear_cv_input
+from trajlens.cvs.plumed import basin_comments
 from trajlens.exceptions import InputError
 from trajlens.featurize import (
     FeatureSpec,
@@ -186,6 +187,7 @@ def compute_project(
         for basin, rep in zip(basins.basins, reps, strict=True):
             basin.representative = int(rep)
     plumed = linear_cv_input(spec, model.components_, model.mean_, method="PCA")
+    plumed += basin_comments(basins.to_table(), surface.labels, ["pc1", "pc2"], units=surface.units)
     return ProjectResult(
         trajectories=trajs,
         spec=spec,
