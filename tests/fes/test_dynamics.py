@@ -131,3 +131,18 @@ def test_biased_double_well_reweighted_from_colvar(tmp_path):
     )
     raw = (plain.free_energy - exact)[sampled]
     assert np.abs(raw - raw.mean()).max() > 1.0
+
+
+def test_mueller_brown_through_the_colvar_pipeline(mb_walkers, tmp_path):
+    # the same walkers as a PLUMED COLVAR file, analysed by the `trajlens project` workflow
+    from trajlens.pipeline import compute_colvar
+
+    X = mb_walkers.reshape(-1, 2)
+    path = tmp_path / "COLVAR"
+    write_colvar(path, {"time": np.arange(X.shape[0]) * 0.01, "x": X[:, 0], "y": X[:, 1]})
+    T = KT_MB / kT(1.0)
+    result = compute_colvar(path, temperature=T, bins=70, min_barrier=0.5 * KT_MB, n_blocks=20)
+    assert result.variables == ["x", "y"] and len(result.basins) == 3
+    found = np.array([b.minimum for b in result.basins.basins])
+    for minimum in MUELLER_BROWN_MINIMA:
+        assert np.min(np.linalg.norm(found - minimum, axis=1)) < 0.05
