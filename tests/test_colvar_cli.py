@@ -103,3 +103,20 @@ def test_colvar_errors(biased_colvar, tmp_path):
     )
     assert proc.returncode == 1 and "no column 'metad.rbias'" in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_colvar_recipe_runs(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    recipe = Path(__file__).resolve().parents[1] / "cli" / "colvar_reweight.sh"
+    env = dict(os.environ, TRAJLENS=f"{sys.executable} -m trajlens", COLUMNS="120")
+    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
+    proc = subprocess.run(
+        ["bash", str(recipe), "out"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = (tmp_path / "out" / "basins.csv").read_text().splitlines()
+    assert len(rows) == 3 and rows[0].startswith("basin,population,population_error")

@@ -162,3 +162,53 @@ def langevin_double_well(
         float(bias_x0),
         _seeds(random_state, x0.shape[0]),
     )
+
+
+def write_biased_double_well(
+    path,
+    *,
+    temperature: float = 300.0,
+    height: float = 5.0,
+    tilt: float = 0.5,
+    bias_k: float = 8.0,
+    n_walkers: int = 100,
+    n_steps: int = 40000,
+    random_state=0,
+) -> None:
+    """Write a PLUMED-style COLVAR of a double well sampled under a static harmonic bias.
+
+    ``height``, ``tilt`` and ``bias_k`` are in kT; the file holds ``time`` (ps), ``x`` and
+    ``restraint.bias`` (kJ/mol at ``temperature``), walker after walker, the first 10% of
+    each walker dropped as equilibration.
+    """
+    from trajlens.fes.surface import kT as _kT
+    from trajlens.io.colvar import write_colvar
+
+    traj = langevin_double_well(
+        np.full(n_walkers, -1.0),
+        1.0,
+        height=height,
+        tilt=tilt,
+        bias_k=bias_k,
+        dt=1e-3,
+        n_steps=n_steps,
+        stride=20,
+        random_state=random_state,
+    )
+    x = traj[:, traj.shape[1] // 10 :].reshape(-1)
+    write_colvar(
+        path,
+        {
+            "time": np.arange(x.size) * 0.02,
+            "x": x,
+            "restraint.bias": 0.5 * bias_k * x**2 * _kT(temperature),
+        },
+    )
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m trajlens.datasets COLVAR  (writes a biased double-well run)")
+    write_biased_double_well(sys.argv[1])
