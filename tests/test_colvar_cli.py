@@ -111,8 +111,11 @@ def test_colvar_recipe_runs(tmp_path):
     import sys
     from pathlib import Path
 
-    recipe = Path(__file__).resolve().parents[1] / "cli" / "colvar_reweight.sh"
+    root = Path(__file__).resolve().parents[1]
+    recipe = root / "cli" / "colvar_reweight.sh"
     env = dict(os.environ, TRAJLENS=f"{sys.executable} -m trajlens", COLUMNS="120")
+    # this checkout's package, whatever the working directory
+    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
     env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
     proc = subprocess.run(
         ["bash", str(recipe), "out"], cwd=tmp_path, env=env, capture_output=True, text=True

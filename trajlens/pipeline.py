@@ -578,8 +578,7 @@ def write_colvar_outputs(result: ColvarResult, folder: Path, final: Path | None 
         "weights_from": result.weights_from,
         "temperature_K": s.temperature,
         "basins": [
-            {k: (v[i].item() if hasattr(v[i], "item") else v[i]) for k, v in table.items()}
-            for i in range(len(result.basins))
+            {k: _json_value(v[i]) for k, v in table.items()} for i in range(len(result.basins))
         ],
     }
     (folder / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
@@ -587,6 +586,14 @@ def write_colvar_outputs(result: ColvarResult, folder: Path, final: Path | None 
     result.outputs = {name: final / name for name in written}
     result.descriptions = written
     return result.outputs
+
+
+def _json_value(value):
+    """A table cell as strict JSON: numbers as Python numbers, inf/nan as null."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 def run_colvar(

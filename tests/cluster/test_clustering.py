@@ -160,3 +160,14 @@ def test_hdbscan_soft_membership(blobs):
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_hdbscan_membership_after_a_subset_fit(blobs):
+    X, _ = blobs
+    model = HDBSCAN(min_cluster_size=20, max_fit_samples=200, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="pass the frames"):
+        model.membership()
+    soft = model.membership(X)
+    assert soft.shape == (600, model.n_clusters_)
+    strong = model.probabilities_ > 0.9
+    assert np.mean(soft[strong].argmax(axis=1) == model.labels_[strong]) > 0.95

@@ -80,6 +80,7 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
             else:
                 labels, probs = hdbscan.approximate_predict(model, X)
         self.model_ = model
+        self.fit_on_subset_ = bool(subset.size < n)
         self.min_cluster_size_ = size
         self.labels_ = np.asarray(labels, dtype=np.int64)
         self.probabilities_ = np.asarray(probs, dtype=np.float64)
@@ -119,6 +120,11 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
         check_is_fitted(self)
         k = self.n_clusters_
         if X is None:
+            if self.fit_on_subset_:
+                raise ValueError(
+                    "membership: the tree was built on a subset of the frames "
+                    "(max_fit_samples); pass the frames as X"
+                )
             if k == 0:
                 return np.zeros((self.labels_.size, 0))
             out = np.asarray(hdbscan.all_points_membership_vectors(self.model_), dtype=np.float64)
