@@ -105,3 +105,18 @@ def test_periodic_kde_sums_the_periodic_images():
     # binned to 2 pi / 360 = 0.017 against h = 0.2
     assert np.allclose(s.probability[keep] / p[keep], 1, atol=0.01)
     assert abs(s.probability[0] / s.probability[-1] - p[0] / p[-1]) < 0.02  # no edge at the seam
+
+
+def test_three_dimensional_grid_and_basins():
+    rng = np.random.default_rng(6)
+    centres = np.array([[0, 0, 0], [3, 0, 0], [0, 3, 3]], dtype=float)
+    X = np.concatenate(
+        [rng.normal(c, 0.5, (n, 3)) for c, n in zip(centres, (6000, 3000, 1000), strict=True)]
+    )
+    s = estimate(X, bins=24, method="kde", bandwidth="silverman", units="kT")
+    assert s.free_energy.shape == (24, 24, 24) and s.bandwidth.shape == (3,)
+    basins = find_basins(s, X)
+    assert len(basins) == 3
+    np.testing.assert_allclose([b.population for b in basins.basins], [0.6, 0.3, 0.1], atol=0.01)
+    found = np.array([b.centre for b in basins.basins])
+    np.testing.assert_allclose(found, centres, atol=0.1)
