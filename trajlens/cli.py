@@ -156,6 +156,29 @@ def project(
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="More detail; tracebacks on errors."
     ),
+    weights_from: str = typer.Option(
+        None,
+        "--weights-from",
+        help="COLVAR input: bias column giving frame weights exp(V/kT), e.g. metad.rbias, "
+        "opes.bias.",
+        show_default=False,
+    ),
+    bias_offset: str = typer.Option(
+        None,
+        "--bias-offset",
+        help="COLVAR input: column with c(t) subtracted from the bias (e.g. metad.rct).",
+        show_default=False,
+    ),
+    columns: str = typer.Option(
+        None,
+        "--columns",
+        help="COLVAR input: comma-separated variables [default: the first two besides time "
+        "and bias columns].",
+        show_default=False,
+    ),
+    n_blocks: int = typer.Option(
+        10, "--blocks", help="Blocks for the error bars of basin populations (0: none).", min=0
+    ),
 ) -> None:
     """Project trajectories onto their principal components and find free-energy basins.
 
@@ -164,7 +187,7 @@ def project(
     PLUMED 2.10), fes.png, projection.png and summary.json.
     """
     from trajlens.io import example_files
-    from trajlens.pipeline import run_project
+    from trajlens.pipeline import is_colvar, run_colvar, run_project
 
     start = time.perf_counter()
     reporter = RichReporter(quiet=quiet, verbose=verbose)
@@ -178,25 +201,45 @@ def project(
         elif not trajectories:
             _fail("no trajectory given: expected one or more trajectory files, or --example ala2")
         out_dir = out_dir or Path("trajlens_out")
-        result = run_project(
-            trajectories,
-            top,
-            out_dir,
-            overwrite=overwrite,
-            reporter=reporter,
-            stride=stride,
-            selection=select,
-            chunk=chunk_size,
-            distances=distances,
-            n_components=n_components,
-            temperature=temperature,
-            bins=bins,
-            smooth=smooth,
-            min_barrier=min_barrier,
-            min_population=min_population,
-            min_cluster_size=min_cluster_size,
-            random_state=seed,
-        )
+        if len(trajectories) == 1 and is_colvar(trajectories[0]):
+            result = run_colvar(
+                trajectories[0],
+                out_dir,
+                overwrite=overwrite,
+                reporter=reporter,
+                weights_from=weights_from,
+                bias_offset=bias_offset,
+                columns=[c.strip() for c in columns.split(",")] if columns else None,
+                temperature=temperature,
+                bins=bins,
+                smooth=smooth,
+                min_barrier=min_barrier,
+                min_population=min_population,
+                n_blocks=n_blocks,
+            )
+        elif weights_from or bias_offset or columns:
+            _fail("--weights-from, --bias-offset and --columns apply to a PLUMED COLVAR input")
+        else:
+            result = run_project(
+                trajectories,
+                top,
+                out_dir,
+                overwrite=overwrite,
+                reporter=reporter,
+                stride=stride,
+                selection=select,
+                chunk=chunk_size,
+                distances=distances,
+                n_components=n_components,
+                temperature=temperature,
+                bins=bins,
+                smooth=smooth,
+                min_barrier=min_barrier,
+                min_population=min_population,
+                min_cluster_size=min_cluster_size,
+                random_state=seed,
+                n_blocks=n_blocks,
+            )
     except TrajlensError as exc:
         if verbose:
             err.print_exception()
@@ -206,22 +249,33 @@ def project(
         raise typer.Exit(130) from None
     if quiet:
         return
-    table = Table(
-        title=f"trajlens project: {result.trajectories.total_frames} frames, "
-        f"{len(result.spec)} features, {time.perf_counter() - start:.1f} s"
-    )
+    if hasattr(result, "variables"):
+        title = (
+            f"trajlens project: {result.X.shape[0]} COLVAR rows, variables "
+            f"{', '.join(result.variables)}, {time.perf_counter() - start:.1f} s"
+        )
+    else:
+        title = (
+            f"trajlens project: {result.trajectories.total_frames} frames, "
+            f"{len(result.spec)} features, {time.perf_counter() - start:.1f} s"
+        )
+    table = Table(title=title)
     table.add_column("basin", justify="right")
     table.add_column("population", justify="right")
     table.add_column("ΔF (kJ/mol)", justify="right")
     table.add_column("barrier (kJ/mol)", justify="right")
     table.add_column("structure")
     for b in result.basins.basins:
+        err_p = "" if b.population_error != b.population_error else f" ± {b.population_error:.3f}"
+        err_f = (
+            "" if b.free_energy_error != b.free_energy_error else f" ± {b.free_energy_error:.2f}"
+        )
         table.add_row(
             str(b.label),
-            f"{b.population:.3f}",
-            f"{b.free_energy:.2f}",
+            f"{b.population:.3f}{err_p}",
+            f"{b.free_energy:.2f}{err_f}",
             "—" if b.barrier == float("inf") else f"{b.barrier:.2f}",
-            f"basin_{b.label}.pdb",
+            f"basin_{b.label}.pdb" if hasattr(result, "spec") else f"frame {b.representative}",
         )
     out.print(table)
     files = Table(title=f"outputs in {out_dir}")

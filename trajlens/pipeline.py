@@ -19,6 +19,7 @@ import numpy as np
 from trajlens import __version__
 from trajlens.cluster import HDBSCAN
 from trajlens.cvs import linear_cv_input
+from trajlens.cvs.plumed import basin_comments
 from trajlens.exceptions import InputError
 from trajlens.featurize import (
     FeatureSpec,
@@ -135,10 +136,14 @@ def compute_project(
     min_cluster_size: int | None = None,
     random_state: int = 0,
     reporter: Reporter | None = None,
+    n_blocks: int = 10,
+    n_representatives: int = 10,
 ) -> ProjectResult:
     """Trajectory → features → PCA → HDBSCAN → free-energy surface, basins → PLUMED input.
 
-    Parameters are those of ``trajlens project``; nothing is written.
+    Parameters are those of ``trajlens project``; nothing is written. ``n_blocks`` sets
+    the block analysis (jackknife) behind the basins' error bars (0: none), and
+    ``n_representatives`` how many lowest-free-energy frames each basin keeps.
     """
     reporter = reporter or Reporter()
     if n_components < 2:
@@ -171,12 +176,18 @@ def compute_project(
             coords, bins=bins, temperature=temperature, smooth=smooth, labels=("PC1", "PC2")
         )
         basins = find_basins(
-            surface, coords, min_barrier=min_barrier, min_population=min_population
+            surface,
+            coords,
+            min_barrier=min_barrier,
+            min_population=min_population,
+            n_blocks=n_blocks if 2 <= n_blocks <= coords.shape[0] else 0,
+            n_lowest=n_representatives,
         )
         reps = medoids(np.concatenate(features), basins.frame_labels, random_state=random_state)
         for basin, rep in zip(basins.basins, reps, strict=True):
             basin.representative = int(rep)
     plumed = linear_cv_input(spec, model.components_, model.mean_, method="PCA")
+    plumed += basin_comments(basins.to_table(), surface.labels, ["pc1", "pc2"], units=surface.units)
     return ProjectResult(
         trajectories=trajs,
         spec=spec,
@@ -278,6 +289,10 @@ def write_outputs(
         "rep_time_ps",
         *[f"{name}_deg" for name in angles],
         "pdb",
+        "population_error",
+        "free_energy_error_kJmol",
+        "lowest_frames",
+        "xtc",
     ]
     with open(folder / "basins.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
@@ -300,6 +315,10 @@ def write_outputs(
                     f"{time[rep]:.3f}",
                     *[f"{angles[n][b.label]:.2f}" for n in angles],
                     pdb,
+                    f"{b.population_error:.6f}",
+                    f"{b.free_energy_error:.4f}",
+                    " ".join(str(int(i)) for i in b.lowest),
+                    f"basin_{b.label}.xtc" if b.lowest.size else "",
                 ]
             )
     written["basins.csv"] = f"{len(result.basins)} basins: population, free energy, barrier"
@@ -314,6 +333,8 @@ def write_outputs(
             frames[k].save_pdb(str(folder / f"basin_{label}.pdb"))
     if result.basins.basins:
         written["basin_<k>.pdb"] = "medoid structure of each basin"
+    if write_basin_frames(result.trajectories, result.basins, traj_idx, frame_idx, folder):
+        written["basin_<k>.xtc"] = "lowest-free-energy frames of each basin (lowest first)"
 
     (folder / "plumed.dat").write_text(result.plumed)
     written["plumed.dat"] = "PLUMED 2.10 input of the PCA CVs"
@@ -343,7 +364,11 @@ def write_outputs(
                 "basin": b.label,
                 "population": b.population,
                 "free_energy_kJmol": b.free_energy,
+                "population_error": b.population_error,
+                "free_energy_error_kJmol": b.free_energy_error,
                 "minimum": b.minimum.tolist(),
+                "representative": b.representative,
+                "lowest_frames": b.lowest.tolist(),
             }
             for b in result.basins.basins
         ],
@@ -353,3 +378,239 @@ def write_outputs(
     result.outputs = {name: final / name for name in written}
     result.descriptions = written
     return result.outputs
+
+
+def write_basin_frames(
+    trajectories: TrajectorySet,
+    basins: BasinSet,
+    traj_idx: np.ndarray,
+    frame_idx: np.ndarray,
+    folder: Path,
+) -> bool:
+    """Write ``basin_<k>.xtc``: each basin's lowest-free-energy frames, lowest first.
+
+    ``traj_idx``/``frame_idx`` map rows of the concatenated arrays to (trajectory, frame).
+    Returns whether any file was written.
+    """
+    import mdtraj as md
+
+    wrote = False
+    for b in basins.basins:
+        if b.lowest.size == 0:
+            continue
+        pieces = [trajectories.read_frames(int(traj_idx[i]), [int(frame_idx[i])]) for i in b.lowest]
+        md.join(pieces, check_topology=False).save_xtc(str(folder / f"basin_{b.label}.xtc"))
+        wrote = True
+    return wrote
+
+
+# ------------------------------------------------------------------ COLVAR input
+
+
+def is_colvar(path: str | Path) -> bool:
+    """Whether ``path`` is a PLUMED COLVAR file (its first line starts with ``#! FIELDS``)."""
+    try:
+        with open(path, errors="replace") as handle:
+            return handle.readline().startswith("#! FIELDS")
+    except OSError:
+        return False
+
+
+#: Columns never taken as variables of a COLVAR file: PLUMED's bias bookkeeping.
+BIAS_SUFFIXES = (".bias", ".rbias", ".rct", ".acc", ".work", ".nker", ".neff", ".zed")
+
+
+def _plumed_number(text: str) -> float:
+    text = text.strip().lower()
+    sign = -1.0 if text.startswith("-") else 1.0
+    core = text.lstrip("+-")
+    if core == "pi":
+        return sign * np.pi
+    if core.endswith("*pi"):
+        return sign * float(core[:-3]) * np.pi
+    return float(text)
+
+
+@dataclass
+class ColvarResult:
+    """The free-energy analysis of a COLVAR file (``trajlens project colvar.dat``)."""
+
+    path: Path
+    variables: list[str]
+    X: np.ndarray
+    time: np.ndarray
+    weights: np.ndarray | None
+    weights_from: str | None
+    surface: FreeEnergySurface
+    basins: BasinSet
+    outputs: dict[str, Path] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+
+def compute_colvar(
+    path: str | Path,
+    *,
+    weights_from: str | None = None,
+    bias_offset: str | None = None,
+    columns: Sequence[str] | None = None,
+    temperature: float = 300.0,
+    bins: int = 60,
+    smooth: float = 1.0,
+    min_barrier: float | None = None,
+    min_population: float = 0.005,
+    n_blocks: int = 10,
+    n_representatives: int = 10,
+    reporter: Reporter | None = None,
+) -> ColvarResult:
+    """Free-energy surface and basins of the variables in a PLUMED COLVAR file.
+
+    Parameters
+    ----------
+    path : path
+        COLVAR file (restarts with repeated headers are fine).
+    weights_from : str, optional
+        Bias column (kJ/mol) giving frame weights w ∝ exp(V / kT): ``metad.rbias``,
+        ``opes.bias``, or any static bias.
+    bias_offset : str, optional
+        Column with c(t) to subtract from the bias (e.g. ``metad.rct`` with ``metad.bias``).
+    columns : sequence of str, optional
+        The variables; by default the first two columns other than ``time``, the weight
+        columns and PLUMED's bias bookkeeping (``*.bias``, ``*.rbias``, ``*.rct``, ...).
+        Periodic variables are recognised from ``#! SET min_<name>/max_<name>`` lines.
+    """
+    from trajlens.fes.reweight import colvar_weights
+    from trajlens.io import read_colvar
+
+    reporter = reporter or Reporter()
+    path = Path(path)
+    with reporter.step("Reading COLVAR"):
+        colvar = read_colvar(path)
+    if columns:
+        missing = [c for c in columns if c not in colvar.fields]
+        if missing:
+            raise InputError(
+                f"--columns: {path} has no column {missing[0]!r}; it has {', '.join(colvar.fields)}"
+            )
+        names = list(columns)
+    else:
+        skip = {"time", weights_from, bias_offset}
+        names = [f for f in colvar.fields if f not in skip and not f.endswith(BIAS_SUFFIXES)][:2]
+    if not names:
+        raise InputError(f"{path}: no variable columns besides time and the bias")
+    n = colvar.data.shape[0]
+    if n < MIN_FRAMES:
+        raise InputError(f"too few frames: {n} rows in {path}; expected at least {MIN_FRAMES}")
+    weights = None
+    if weights_from is not None:
+        weights = colvar_weights(colvar, weights_from, temperature, offset_column=bias_offset)
+    X = np.column_stack([colvar[c] for c in names])
+    periodic, ranges = [], []
+    for c in names:
+        lo, hi = colvar.constants.get(f"min_{c}"), colvar.constants.get(f"max_{c}")
+        try:
+            per = lo is not None and hi is not None
+            ranges.append((_plumed_number(lo), _plumed_number(hi)) if per else None)
+        except ValueError:
+            raise InputError(f"{path}: cannot read the period of {c}: {lo!r}, {hi!r}") from None
+        periodic.append(per)
+    with reporter.step("Free-energy surface and basins"):
+        surface = estimate(
+            X,
+            weights=weights,
+            bins=bins,
+            range=ranges,
+            periodic=periodic,
+            temperature=temperature,
+            smooth=smooth,
+            labels=tuple(names),
+        )
+        basins = find_basins(
+            surface,
+            X,
+            weights=weights,
+            min_barrier=min_barrier,
+            min_population=min_population,
+            n_blocks=n_blocks if 2 <= n_blocks <= n else 0,
+            n_lowest=n_representatives,
+        )
+        reps = medoids(X, basins.frame_labels)
+        for basin, rep in zip(basins.basins, reps, strict=True):
+            basin.representative = int(rep)
+    time = colvar["time"] if "time" in colvar.fields else np.arange(n, dtype=float)
+    return ColvarResult(path, names, X, time, weights, weights_from, surface, basins)
+
+
+def write_colvar_outputs(result: ColvarResult, folder: Path, final: Path | None = None) -> dict:
+    """basins.csv, fes.npz, colvar.dat (with basin labels), fes.png (2-D) and summary.json."""
+    from matplotlib.figure import Figure
+
+    from trajlens import plot
+
+    final = final or folder
+    written: dict[str, str] = {}
+    result.basins.to_csv(folder / "basins.csv")
+    written["basins.csv"] = f"{len(result.basins)} basins: population, ΔF, errors, barriers"
+    s = result.surface
+    np.savez_compressed(
+        folder / "fes.npz",
+        free_energy=s.free_energy,
+        probability=s.probability,
+        **{f"edges_{k}": e for k, e in enumerate(s.edges)},
+        labels=np.array(s.labels),
+        periodic=np.array(s.is_periodic),
+        temperature=s.temperature,
+        units=s.units,
+    )
+    written["fes.npz"] = "free-energy surface (kJ/mol) on its grid"
+    columns = {"time": result.time, **{c: result.X[:, k] for k, c in enumerate(result.variables)}}
+    if result.weights is not None:
+        columns["weight"] = result.weights
+    columns["basin"] = result.basins.frame_labels
+    write_colvar(folder / "colvar.dat", columns, formats={"basin": "%d", "weight": "%.8e"})
+    written["colvar.dat"] = "variables, weight and basin of every frame"
+    if s.ndim == 2:
+        fig = Figure(figsize=(5.4, 4.4), layout="constrained")
+        plot.fes(s, result.basins, ax=fig.add_subplot(), degrees=all(s.is_periodic))
+        fig.savefig(folder / "fes.png", dpi=150)
+        written["fes.png"] = "free-energy surface with basins"
+    table = result.basins.to_table()
+    summary = {
+        "trajlens": __version__,
+        "input": str(result.path),
+        "variables": result.variables,
+        "weights_from": result.weights_from,
+        "temperature_K": s.temperature,
+        "basins": [
+            {k: _json_value(v[i]) for k, v in table.items()} for i in range(len(result.basins))
+        ],
+    }
+    (folder / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    written["summary.json"] = "inputs, parameters and the basins table"
+    result.outputs = {name: final / name for name in written}
+    result.descriptions = written
+    return result.outputs
+
+
+def _json_value(value):
+    """A table cell as strict JSON: numbers as Python numbers, inf/nan as null."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def run_colvar(
+    path: str | Path,
+    out: str | Path = "trajlens_out",
+    *,
+    overwrite: bool = False,
+    reporter: Reporter | None = None,
+    **params,
+) -> ColvarResult:
+    """:func:`compute_colvar`, then :func:`write_colvar_outputs` into ``out``, all or nothing."""
+    reporter = reporter or Reporter()
+    with atomic_output_dir(out, overwrite=overwrite) as tmp:
+        result = compute_colvar(path, reporter=reporter, **params)
+        with reporter.step("Writing outputs"):
+            write_colvar_outputs(result, tmp, final=Path(out))
+    return result

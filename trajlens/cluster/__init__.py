@@ -1,5 +1,13 @@
 """Clustering of projections (scikit-learn style: ``labels_``, -1 for noise)."""
 
+from trajlens.cluster.density_peaks import AdvancedDensityPeaks, DensityPeaks
 from trajlens.cluster.hdbscan import HDBSCAN
+from trajlens.cluster.hierarchical import KMeansMicrostates, LandmarkHierarchical
 
-__all__ = ["HDBSCAN"]
+__all__ = [
+    "HDBSCAN",
+    "AdvancedDensityPeaks",
+    "DensityPeaks",
+    "KMeansMicrostates",
+    "LandmarkHierarchical",
+]

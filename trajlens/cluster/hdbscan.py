@@ -80,6 +80,7 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
             else:
                 labels, probs = hdbscan.approximate_predict(model, X)
         self.model_ = model
+        self.fit_on_subset_ = bool(subset.size < n)
         self.min_cluster_size_ = size
         self.labels_ = np.asarray(labels, dtype=np.int64)
         self.probabilities_ = np.asarray(probs, dtype=np.float64)
@@ -97,4 +98,47 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
             block = validate_data(self, block, reset=False, dtype=np.float64)
             labels, _ = hdbscan.approximate_predict(self.model_, block)
             out.append(np.asarray(labels, dtype=np.int64))
+        return out if was_list else out[0]
+
+    def membership(self, X=None):
+        """Soft membership of frames in each cluster (hdbscan's membership vectors).
+
+        Parameters
+        ----------
+        X : array, shape (n_samples, n_features), or list of arrays, optional
+            New frames (``hdbscan.membership_vector``). Without it, the frames the tree was
+            built on (``hdbscan.all_points_membership_vectors``).
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples, n_clusters_)
+            Each row: the probability that the frame belongs to each cluster; rows sum to
+            at most 1, the rest being the chance that the frame is noise.
+        """
+        import hdbscan
+
+        check_is_fitted(self)
+        k = self.n_clusters_
+        if X is None:
+            if self.fit_on_subset_:
+                raise ValueError(
+                    "membership: the tree was built on a subset of the frames "
+                    "(max_fit_samples); pass the frames as X"
+                )
+            if k == 0:
+                return np.zeros((self.labels_.size, 0))
+            out = np.asarray(hdbscan.all_points_membership_vectors(self.model_), dtype=np.float64)
+            return out.reshape(-1, k)
+        blocks, was_list = as_list(X)
+        out = []
+        for block in blocks:
+            block = validate_data(self, block, reset=False, dtype=np.float64)
+            if k == 0:
+                out.append(np.zeros((block.shape[0], 0)))
+            else:
+                out.append(
+                    np.asarray(
+                        hdbscan.membership_vector(self.model_, block), dtype=np.float64
+                    ).reshape(-1, k)
+                )
         return out if was_list else out[0]

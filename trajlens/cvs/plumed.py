@@ -126,3 +126,43 @@ def linear_cv_input(
         "",
     ]
     return "\n".join(out)
+
+
+def basin_comments(
+    table: dict, variables: Sequence[str], names: Sequence[str], *, units: str = "kJ/mol"
+) -> str:
+    """Comment lines for plumed.dat describing each basin in the exported CVs.
+
+    Parameters
+    ----------
+    table : dict
+        ``BasinSet.to_table()``.
+    variables : sequence of str
+        The surface's axis labels (table columns ``centre_<variable>``).
+    names : sequence of str
+        The PLUMED labels of the same CVs, in the same order.
+    units : str
+        Units of the table's energies.
+
+    Returns
+    -------
+    str
+        ``# basin k: ...`` lines (PLUMED ignores them), ending in a newline; empty if there
+        are no basins.
+    """
+    lines = []
+    for i, label in enumerate(table.get("basin", [])):
+        centre = ", ".join(
+            f"{n}={number(table[f'centre_{v}'][i])}" for v, n in zip(variables, names, strict=False)
+        )
+        pop, perr = table["population"][i], table["population_error"][i]
+        dF, ferr = table["free_energy"][i], table["free_energy_error"][i]
+        err_p = "" if not np.isfinite(perr) else f" +- {perr:.3f}"
+        err_f = "" if not np.isfinite(ferr) else f" +- {ferr:.2f}"
+        lines.append(
+            f"# basin {int(label)}: population {pop:.3f}{err_p}, dF {dF:.2f}{err_f} {units}, "
+            f"centre {centre}"
+        )
+    if not lines:
+        return ""
+    return "\n".join(["", "# free-energy basins in these CVs (trajlens basins.csv)", *lines, ""])

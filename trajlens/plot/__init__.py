@@ -5,6 +5,7 @@ returns the artists it drew. Colour maps are colour-blind safe (viridis for ener
 Okabe–Ito palette for labels); energies carry their units.
 """
 
+from trajlens.plot.basins import dendrogram, fes_profile
 from trajlens.plot.core import OKABE_ITO, fes, projection, save_figure
 
-__all__ = ["OKABE_ITO", "fes", "projection", "save_figure"]
+__all__ = ["OKABE_ITO", "dendrogram", "fes", "fes_profile", "projection", "save_figure"]

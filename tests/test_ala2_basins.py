@@ -1,0 +1,80 @@
+"""Alanine dipeptide: basins of the PCA pipeline against a direct φ/ψ count."""
+
+from __future__ import annotations
+
+import mdtraj as md
+import numpy as np
+import pytest
+
+from trajlens.fes import estimate, find_basins
+from trajlens.io import atomic_output_dir
+from trajlens.pipeline import compute_project, write_basin_frames
+
+#: Known vacuum minima (degrees): C7eq and C5/β (αR holds ~0.5% here and C7ax is not sampled)
+REGIONS = {"C7eq": (-80.0, 70.0), "C5": (-150.0, 155.0)}
+
+
+@pytest.fixture(scope="module")
+def project(ala2_files):
+    traj, top = ala2_files
+    return compute_project([traj], top, n_blocks=10, n_representatives=5)
+
+
+def test_pca_basins_match_a_direct_phi_psi_count(project, ala2):
+    phi = md.compute_phi(ala2)[1][:, 0]
+    psi = md.compute_psi(ala2)[1][:, 0]
+    X = np.column_stack([phi, psi])
+    # the direct count: frames in each Ramachandran region, the regions being the watershed
+    # basins of the φ/ψ free-energy surface itself (periodic in both angles)
+    rama = estimate(X, bins=60, range=[(-np.pi, np.pi)] * 2, periodic=True)
+    regions = find_basins(rama, X)
+    basins = project.basins
+    assert len(basins) == len(regions) == 2
+    for b in basins.basins:
+        members = basins.frame_labels == b.label
+        centre = np.degrees(
+            [
+                np.angle(np.mean(np.exp(1j * phi[members]))),
+                np.angle(np.mean(np.exp(1j * psi[members]))),
+            ]
+        )
+        name = min(REGIONS, key=lambda r: np.abs((centre - REGIONS[r] + 180) % 360 - 180).max())
+        assert np.abs((centre - REGIONS[name] + 180) % 360 - 180).max() < 25, (name, centre)
+        # the φ/ψ region holding most of this basin's frames
+        region = np.bincount(regions.frame_labels[members], minlength=2).argmax()
+        direct = np.mean(regions.frame_labels == region)
+        # within two of the basin's block-analysis error bars (~0.011)
+        assert b.population_error > 0.002
+        assert abs(b.population - direct) < 2 * b.population_error, (name, b.population, direct)
+    pops = sorted(b.population for b in basins.basins)
+    assert 0.6 < pops[1] < 0.85 and 0.15 < pops[0] < 0.4  # C7eq ~75%, C5 ~25%
+
+
+def test_representative_frames_are_lowest_free_energy_members(project, tmp_path):
+    basins = project.basins
+    coords = np.concatenate(project.projection)[:, :2]
+    F = basins.surface.free_energy[basins.surface.cell_of(coords)]
+    traj_idx, frame_idx = project.frame_index
+    with atomic_output_dir(tmp_path / "out") as folder:
+        assert write_basin_frames(project.trajectories, basins, traj_idx, frame_idx, folder)
+    for b in basins.basins:
+        assert b.lowest.size == 5
+        assert np.all(basins.frame_labels[b.lowest] == b.label)
+        members = np.flatnonzero(basins.frame_labels == b.label)
+        assert F[b.lowest].max() <= np.sort(F[members])[4] + 1e-12  # none lower left out
+        xtc = md.load(
+            str(tmp_path / "out" / f"basin_{b.label}.xtc"), top=project.trajectories.top_path
+        )
+        assert xtc.n_frames == 5
+        first = project.trajectories.read_frames(0, [int(frame_idx[b.lowest[0]])])
+        np.testing.assert_allclose(xtc.xyz[0], first.xyz[0], atol=1e-3)  # xtc precision
+
+
+def test_plumed_input_lists_the_basins(project):
+    table = project.basins.to_table()
+    lines = [line for line in project.plumed.splitlines() if line.startswith("# basin ")]
+    assert len(lines) == len(project.basins)
+    for i, line in enumerate(lines):
+        assert line.startswith(f"# basin {i}: population {table['population'][i]:.3f}")
+        pc1 = float(line.split("pc1=")[1].split(",")[0])
+        assert np.isclose(pc1, table["centre_PC1"][i], rtol=1e-9)
