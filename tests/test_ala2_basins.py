@@ -8,7 +8,7 @@ import pytest
 
 from trajlens.fes import estimate, find_basins
 from trajlens.io import atomic_output_dir
-from trajlens.pipeline import compute_project, write_basin_frames
+from trajlens.pipeline import compute_project, read_rows, write_basin_frames
 
 #: Known vacuum minima (degrees): C7eq and C5/β (αR holds ~0.5% here and C7ax is not sampled)
 REGIONS = {"C7eq": (-80.0, 70.0), "C5": (-150.0, 155.0)}
@@ -56,7 +56,9 @@ def test_representative_frames_are_lowest_free_energy_members(project, tmp_path)
     F = basins.surface.free_energy[basins.surface.cell_of(coords)]
     traj_idx, frame_idx = project.frame_index
     with atomic_output_dir(tmp_path / "out") as folder:
-        assert write_basin_frames(project.trajectories, basins, traj_idx, frame_idx, folder)
+        rows = [int(i) for b in basins.basins for i in b.lowest]
+        frames = read_rows(project.trajectories, rows, traj_idx, frame_idx)
+        assert write_basin_frames(basins, frames, folder)
     for b in basins.basins:
         assert b.lowest.size == 5
         assert np.all(basins.frame_labels[b.lowest] == b.label)

@@ -324,16 +324,14 @@ def write_outputs(
     written["basins.csv"] = f"{len(result.basins)} basins: population, free energy, barrier"
 
     trajs = result.trajectories
-    reps = np.array([b.representative for b in result.basins.basins], dtype=np.int64)
-    for t in np.unique(traj_idx[reps]) if reps.size else []:
-        mine = reps[traj_idx[reps] == t]  # one pass over each trajectory for all its basins
-        frames = trajs.read_frames(int(t), frame_idx[mine])
-        for k, rep in enumerate(mine):
-            label = next(b.label for b in result.basins.basins if b.representative == rep)
-            frames[k].save_pdb(str(folder / f"basin_{label}.pdb"))
+    wanted = [b.representative for b in result.basins.basins]
+    wanted += [int(i) for b in result.basins.basins for i in b.lowest]
+    frames = read_rows(trajs, wanted, traj_idx, frame_idx)
+    for b in result.basins.basins:
+        frames[b.representative].save_pdb(str(folder / f"basin_{b.label}.pdb"))
     if result.basins.basins:
         written["basin_<k>.pdb"] = "medoid structure of each basin"
-    if write_basin_frames(result.trajectories, result.basins, traj_idx, frame_idx, folder):
+    if write_basin_frames(result.basins, frames, folder):
         written["basin_<k>.xtc"] = "lowest-free-energy frames of each basin (lowest first)"
 
     (folder / "plumed.dat").write_text(result.plumed)
@@ -380,16 +378,30 @@ def write_outputs(
     return result.outputs
 
 
-def write_basin_frames(
+def read_rows(
     trajectories: TrajectorySet,
-    basins: BasinSet,
+    rows: Sequence[int],
     traj_idx: np.ndarray,
     frame_idx: np.ndarray,
-    folder: Path,
-) -> bool:
+) -> dict:
+    """Frames of the given rows (of the concatenated arrays), one pass per trajectory.
+
+    Returns a dict row → single-frame ``mdtraj.Trajectory``.
+    """
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    out = {}
+    for t in np.unique(traj_idx[rows]) if rows.size else []:
+        mine = rows[traj_idx[rows] == t]
+        frames = trajectories.read_frames(int(t), frame_idx[mine])
+        for k, row in enumerate(mine):
+            out[int(row)] = frames[k]
+    return out
+
+
+def write_basin_frames(basins: BasinSet, frames: dict, folder: Path) -> bool:
     """Write ``basin_<k>.xtc``: each basin's lowest-free-energy frames, lowest first.
 
-    ``traj_idx``/``frame_idx`` map rows of the concatenated arrays to (trajectory, frame).
+    ``frames`` maps rows of the concatenated arrays to frames (see :func:`read_rows`).
     Returns whether any file was written.
     """
     import mdtraj as md
@@ -398,7 +410,7 @@ def write_basin_frames(
     for b in basins.basins:
         if b.lowest.size == 0:
             continue
-        pieces = [trajectories.read_frames(int(traj_idx[i]), [int(frame_idx[i])]) for i in b.lowest]
+        pieces = [frames[int(i)] for i in b.lowest]
         md.join(pieces, check_topology=False).save_xtc(str(folder / f"basin_{b.label}.xtc"))
         wrote = True
     return wrote
