@@ -77,12 +77,24 @@ def nearest(X, Y, period):
 
 
 @njit(cache=True, inline="always")
+def _pow(x, e):
+    """x**e, by repeated multiplication when e is a small integer (common sigmoid exponents)."""
+    if e == np.floor(e) and abs(e) <= 16.0:
+        n = int(abs(e))
+        r = 1.0
+        for _ in range(n):
+            r *= x
+        return 1.0 / r if e < 0 else r
+    return x**e
+
+
+@njit(cache=True, inline="always")
 def _sig(r, sigma, a, b):
     if sigma <= 0.0:
         return r
     c = 2.0 ** (a / b) - 1.0
     u = r / sigma
-    return 1.0 - (1.0 + c * u**a) ** (-b / a)
+    return 1.0 - _pow(1.0 + c * _pow(u, a), -b / a)
 
 
 @njit(cache=True, inline="always")
@@ -93,7 +105,7 @@ def _dsig(r, sigma, a, b):
     u = r / sigma
     if u <= 0.0:
         return b / sigma if a == 1.0 else 0.0
-    return b * c * u ** (a - 1.0) / sigma * (1.0 + c * u**a) ** (-b / a - 1.0)
+    return b * c * _pow(u, a - 1.0) / sigma * _pow(1.0 + c * _pow(u, a), -b / a - 1.0)
 
 
 @njit(parallel=True, cache=True)
@@ -276,9 +288,9 @@ def project_points(D, FD, Y, w, sigma, a, b, mix, grid, table, dmax, n_iter, tol
     """Out-of-sample positions of new points by minimising their stress against landmarks.
 
     D, FD : (n_new, n_landmarks) high-dim distances and their sigmoid; Y : (n_landmarks, dim)
-    landmark map; grid : (g, dim) start candidates, evaluated with the tabulated f; the best
-    node and the position of the nearest landmark (in D) are both refined by gradient descent
-    and the lower is kept. Returns ``(positions (n_new, dim), stress (n_new,))``.
+    landmark map; grid : (g, dim) start candidates, evaluated with the tabulated f; the better
+    of the best node and the position of the nearest landmark (in D) is refined by gradient
+    descent with backtracking. Returns ``(positions (n_new, dim), stress (n_new,))``.
     """
     n = D.shape[0]
     dim = Y.shape[1]
@@ -293,13 +305,13 @@ def project_points(D, FD, Y, w, sigma, a, b, mix, grid, table, dmax, n_iter, tol
             if v < bv:
                 bv = v
                 bi = gidx
-        y1 = grid[bi].copy() if ng > 0 else Y[np.argmin(D[i])].copy()
+        # start from the better of the best grid node and the nearest landmark's position
+        y1 = Y[np.argmin(D[i])].copy()
+        if ng > 0:
+            v = _point_stress(y1, Y, D[i], FD[i], w, sigma, a, b, mix, table, dmax)
+            if bv < v:
+                y1 = grid[bi].copy()
         f1 = _refine(y1, Y, D[i], FD[i], w, sigma, a, b, mix, n_iter, tol)
-        y2 = Y[np.argmin(D[i])].copy()
-        f2 = _refine(y2, Y, D[i], FD[i], w, sigma, a, b, mix, n_iter, tol)
-        if f2 <= f1:
-            y1 = y2
-            f1 = f2
         for k in range(dim):
             out[i, k] = y1[k]
         st[i] = f1 / w.sum()
@@ -325,4 +337,25 @@ def kernel_average(D, Y, lam):
                 out[i, k] += e * Y[j, k]
         for k in range(dim):
             out[i, k] /= z
+    return out
+
+
+@njit(parallel=True, cache=True)
+def guttman_bz(Y, D, w):
+    """(B Z)_i = sum_j w_i w_j D_ij / d_ij (Y_i - Y_j): the SMACOF majorisation product."""
+    n, dim = Y.shape
+    out = np.zeros((n, dim))
+    for i in prange(n):
+        for j in range(n):
+            if j == i:
+                continue
+            s = 0.0
+            for k in range(dim):
+                t = Y[i, k] - Y[j, k]
+                s += t * t
+            d = np.sqrt(s)
+            if d > 1e-12:
+                c = w[i] * w[j] * D[i, j] / d
+                for k in range(dim):
+                    out[i, k] += c * (Y[i, k] - Y[j, k])
     return out

@@ -63,35 +63,28 @@ def smacof(D, n_components=2, weights=None, init=None, max_iter=300, tol=1e-6, r
     Returns ``(Y (n, n_components), stress, n_iter)`` with the normalised stress
     sum_{i<j} w_i w_j (D_ij - d_ij)^2 / sum_{i<j} w_i w_j.
     """
-    D = np.asarray(D, dtype=np.float64)
+    D = np.ascontiguousarray(D, dtype=np.float64)
     n = D.shape[0]
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-    W = np.outer(w, w)
-    np.fill_diagonal(W, 0.0)
-    V = -W.copy()
-    np.fill_diagonal(V, W.sum(axis=1))
-    Vp = np.linalg.pinv(V)
+    w = np.ascontiguousarray(np.maximum(w, 1e-12 * max(w.max(), 1e-300)))
+    S = w.sum()
     if init is None:
         Y = check_random_state(random_state).uniform(-1, 1, size=(n, n_components)) * D.std()
     else:
         Y = np.array(init, dtype=np.float64)
-    norm = W.sum() / 2
-    prev = np.inf
+    # V = diag(S w) - w w^T for pair weights w_i w_j; with weighted-centred Y the Guttman
+    # transform V^+ B(Z) Z is simply (B(Z) Z)_i / (S w_i)
+    Y = np.ascontiguousarray(Y - (w @ Y) / S)
+    stress = float(_kernels.stress_grad(Y, D, D, w, 0.0, 1.0, 1.0, 1.0)[0])
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (returned)
-        d = np.sqrt(((Y[:, None, :] - Y[None, :, :]) ** 2).sum(-1))
-        stress = (W * (D - d) ** 2).sum() / 2 / norm
-        if prev - stress < tol * prev:
+        Y = _kernels.guttman_bz(Y, D, w) / (S * w[:, None])
+        new = float(_kernels.stress_grad(Y, D, D, w, 0.0, 1.0, 1.0, 1.0)[0])
+        done = stress - new < tol * stress
+        stress = new
+        if done:
             break
-        prev = stress
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(d > 1e-12, D / d, 0.0)
-        Bm = -W * ratio
-        np.fill_diagonal(Bm, 0.0)
-        np.fill_diagonal(Bm, -Bm.sum(axis=1))
-        Y = Vp @ (Bm @ Y)
-    d = np.sqrt(((Y[:, None, :] - Y[None, :, :]) ** 2).sum(-1))
-    return Y, float((W * (D - d) ** 2).sum() / 2 / norm), n_iter
+    return Y, stress, n_iter
 
 
 def _stack(blocks, ws):
