@@ -6,11 +6,13 @@ from trajlens.reduce.mds import MDS, classical_mds, smacof
 from trajlens.reduce.pca import PCA, pca_from_moments
 from trajlens.reduce.sketchmap import SketchMap, sketchmap, sketchmap_stress
 from trajlens.reduce.tica import TICA, implied_timescales, tica
+from trajlens.reduce.umap import UMAP
 
 __all__ = [
     "MDS",
     "PCA",
     "TICA",
+    "UMAP",
     "Landmarks",
     "RunningMoments",
     "SketchMap",
