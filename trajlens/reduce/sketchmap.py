@@ -237,6 +237,28 @@ def project(
     )
 
 
+def choose_kernel_lambda(D: np.ndarray, Y: np.ndarray) -> float:
+    """lambda of the kernel average chosen by leave-one-out prediction of the landmarks.
+
+    Candidates are c / (median nearest-landmark distance), c in 1, 2, 4, ..., 256; for each,
+    every landmark's position is predicted from the others and the lambda with the smallest
+    median error is returned.
+    """
+    D = np.array(D, dtype=np.float64)
+    np.fill_diagonal(D, np.inf)
+    if len(D) < 3:
+        return 1.0
+    nn = max(float(np.median(D.min(axis=1))), 1e-12)
+    Dc = np.where(np.isfinite(D), D, 1e300)
+    best, best_err = 1.0 / nn, np.inf
+    for c in 2.0 ** np.arange(9):
+        pred = _kernels.kernel_average(Dc, np.ascontiguousarray(Y), c / nn)
+        err = float(np.median(np.linalg.norm(pred - Y, axis=1)))
+        if err < best_err:
+            best, best_err = c / nn, err
+    return best
+
+
 class SketchMap(TransformerMixin, BaseEstimator):
     """Sketch-map fitted on landmarks, with out-of-sample projection of every frame.
 
@@ -270,8 +292,11 @@ class SketchMap(TransformerMixin, BaseEstimator):
     projection : {"minimize", "kernel"}, default "minimize"
         How ``transform`` places frames: per-point stress minimisation, or the kernel average.
     kernel_lambda : float or None, default None
-        lambda of the kernel average (1/input units); None: 1 / (median nearest-landmark
-        distance between landmarks).
+        lambda of the kernel average (1/input units); None: chosen by leave-one-out
+        prediction of the landmarks (:func:`choose_kernel_lambda`).
+    project_grid_size : int, default 10
+        Grid nodes per map dimension for the start of out-of-sample minimisation (0: start
+        from the nearest landmark only).
     random_state : int, RandomState or None
 
     Attributes
@@ -309,6 +334,7 @@ class SketchMap(TransformerMixin, BaseEstimator):
         smacof_iter: int = 50,
         projection: str = "minimize",
         kernel_lambda: float | None = None,
+        project_grid_size: int = 10,
         random_state=None,
     ):
         self.n_components = n_components
@@ -329,6 +355,7 @@ class SketchMap(TransformerMixin, BaseEstimator):
         self.smacof_iter = smacof_iter
         self.projection = projection
         self.kernel_lambda = kernel_lambda
+        self.project_grid_size = project_grid_size
         self.random_state = random_state
 
     @property
@@ -379,10 +406,10 @@ class SketchMap(TransformerMixin, BaseEstimator):
             self.grid_size,
             self.random_state,
         )
-        np.fill_diagonal(D, np.inf)
-        nn = np.median(D.min(axis=1)) if len(D) > 1 else 1.0
         self.kernel_lambda_ = (
-            float(self.kernel_lambda) if self.kernel_lambda is not None else 1.0 / max(nn, 1e-12)
+            float(self.kernel_lambda)
+            if self.kernel_lambda is not None
+            else choose_kernel_lambda(D, Y)
         )
         self.landmarks_ = lm.X
         self.landmark_indices_ = lm.indices
@@ -409,7 +436,7 @@ class SketchMap(TransformerMixin, BaseEstimator):
                 else:
                     pos, _ = project(
                         Dn, self.embedding_, None, self.landmark_weights_, self.high_,
-                        self.low_, float(self.mix), self.grid_size,
+                        self.low_, float(self.mix), self.project_grid_size,
                     )  # fmt: skip
                     parts.append(pos)
             out.append(np.concatenate(parts) if parts else np.empty((0, self.n_components)))
