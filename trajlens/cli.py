@@ -39,6 +39,14 @@ class Example(str, Enum):
     ala2 = "ala2"
 
 
+class Method(str, Enum):
+    pca = "pca"
+    tica = "tica"
+    mds = "mds"
+    sketchmap = "sketchmap"
+    umap = "umap"
+
+
 class RichReporter:
     """Progress bars on stderr for each step; silent with --quiet."""
 
@@ -151,6 +159,25 @@ def project(
         show_default=False,
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed (subsampling, medoids)."),
+    method: Method = typer.Option(
+        Method.pca, "--method", help="Projection: pca, tica, mds, sketchmap or umap."
+    ),
+    lag: int = typer.Option(10, "--lag", help="TICA lag time in frames.", min=1),
+    n_landmarks: int = typer.Option(
+        None,
+        "--n-landmarks",
+        help="Landmarks for mds/sketchmap/umap [default: mds 1000, sketchmap 500, umap 2000].",
+        show_default=False,
+        min=3,
+    ),
+    sigma: float = typer.Option(
+        None,
+        "--sigma",
+        help="Sketch-map sigmoid sigma, feature units [default: half the median distance].",
+        show_default=False,
+    ),
+    n_neighbors: int = typer.Option(15, "--n-neighbors", help="UMAP neighbours.", min=2),
+    min_dist: float = typer.Option(0.1, "--min-dist", help="UMAP min_dist."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty --out folder."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
     verbose: bool = typer.Option(
@@ -239,6 +266,18 @@ def project(
                 min_cluster_size=min_cluster_size,
                 random_state=seed,
                 n_blocks=n_blocks,
+                method=method.value,
+                method_params={
+                    "pca": {},
+                    "tica": {"lag": lag},
+                    "mds": {"n_landmarks": n_landmarks},
+                    "sketchmap": {"n_landmarks": n_landmarks, "sigma": sigma},
+                    "umap": {
+                        "n_landmarks": n_landmarks,
+                        "n_neighbors": n_neighbors,
+                        "min_dist": min_dist,
+                    },
+                }[method.value],
             )
     except TrajlensError as exc:
         if verbose:

@@ -62,6 +62,7 @@ class ProjectResult:
     plumed: str
     outputs: dict[str, Path] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
+    method: str = "pca"
 
     @property
     def frame_index(self) -> tuple[np.ndarray, np.ndarray]:
@@ -138,6 +139,8 @@ def compute_project(
     reporter: Reporter | None = None,
     n_blocks: int = 10,
     n_representatives: int = 10,
+    method: str = "pca",
+    method_params: dict | None = None,
 ) -> ProjectResult:
     """Trajectory → features → PCA → HDBSCAN → free-energy surface, basins → PLUMED input.
 
@@ -165,15 +168,20 @@ def compute_project(
     times: list[np.ndarray] = []
     with reporter.step(f"Featurizing ({len(spec)} features)", total=trajs.total_frames) as advance:
         features = featurize(trajs, spec, progress=advance, times=times)
-    with reporter.step("PCA"):
-        model = PCA(n_components=n_components).fit(features)
+    with reporter.step(METHOD_TITLES.get(method, method)):
+        model = make_projection(method, n_components, spec, random_state, **(method_params or {}))
+        model.fit(features)
         projection = model.transform(features)
     coords = np.concatenate(projection)[:, :2].astype(np.float64)
     with reporter.step("HDBSCAN clustering"):
         clusters = HDBSCAN(min_cluster_size=min_cluster_size, random_state=random_state).fit(coords)
     with reporter.step("Free-energy surface and basins"):
         surface = estimate(
-            coords, bins=bins, temperature=temperature, smooth=smooth, labels=("PC1", "PC2")
+            coords,
+            bins=bins,
+            temperature=temperature,
+            smooth=smooth,
+            labels=tuple(f"{COLUMN_PREFIX[method].upper()}{k}" for k in (1, 2)),
         )
         basins = find_basins(
             surface,
@@ -186,8 +194,14 @@ def compute_project(
         reps = medoids(np.concatenate(features), basins.frame_labels, random_state=random_state)
         for basin, rep in zip(basins.basins, reps, strict=True):
             basin.representative = int(rep)
-    plumed = linear_cv_input(spec, model.components_, model.mean_, method="PCA")
-    plumed += basin_comments(basins.to_table(), surface.labels, ["pc1", "pc2"], units=surface.units)
+    if method in ("pca", "tica"):
+        names = [f"{COLUMN_PREFIX[method]}{k + 1}" for k in range(n_components)]
+        plumed = linear_cv_input(
+            spec, model.components_, model.mean_, names=names, method=method.upper()
+        )
+        plumed += basin_comments(basins.to_table(), surface.labels, names[:2], units=surface.units)
+    else:
+        plumed = ""  # nonlinear maps have no linear PLUMED form; plumed.dat is not written
     return ProjectResult(
         trajectories=trajs,
         spec=spec,
@@ -199,6 +213,7 @@ def compute_project(
         surface=surface,
         basins=basins,
         plumed=plumed,
+        method=method,
     )
 
 
@@ -237,7 +252,7 @@ def write_outputs(
     traj_idx, frame_idx = result.frame_index
     coords = np.concatenate(result.projection)
     time = np.concatenate(result.times)
-    names = [f"pc{k + 1}" for k in range(coords.shape[1])]
+    names = [f"{COLUMN_PREFIX[result.method]}{k + 1}" for k in range(coords.shape[1])]
 
     columns = {"time": time, **{n: coords[:, k] for k, n in enumerate(names)}}
     columns.update(
@@ -255,13 +270,11 @@ def write_outputs(
         frame=frame_idx,
         cluster=result.clusters,
         basin=result.basins.frame_labels,
-        mean=result.model.mean_,
-        components=result.model.components_,
-        explained_variance=result.model.explained_variance_,
-        explained_variance_ratio=result.model.explained_variance_ratio_,
         feature_labels=np.array(result.spec.labels),
+        method=np.array(result.method),
+        **model_arrays(result.model),
     )
-    written["projection.npz"] = "projection and PCA model (arrays)"
+    written["projection.npz"] = f"projection and {result.method.upper()} model (arrays)"
     np.savez_compressed(
         folder / "features.npz",
         features=np.concatenate(result.features),
@@ -334,8 +347,9 @@ def write_outputs(
     if write_basin_frames(result.basins, frames, folder):
         written["basin_<k>.xtc"] = "lowest-free-energy frames of each basin (lowest first)"
 
-    (folder / "plumed.dat").write_text(result.plumed)
-    written["plumed.dat"] = "PLUMED 2.10 input of the PCA CVs"
+    if result.plumed:
+        (folder / "plumed.dat").write_text(result.plumed)
+        written["plumed.dat"] = f"PLUMED 2.10 input of the {result.method.upper()} CVs"
 
     fig = Figure(figsize=(5.4, 4.4), layout="constrained")
     plot.fes(result.surface, result.basins, ax=fig.add_subplot())
@@ -354,7 +368,12 @@ def write_outputs(
         "stride": trajs.stride,
         "frames": list(trajs.n_frames),
         "features": len(result.spec),
-        "explained_variance_ratio": result.model.explained_variance_ratio_.tolist(),
+        "method": result.method,
+        **{
+            k: np.asarray(v).tolist()
+            for k, v in model_arrays(result.model).items()
+            if k in ("explained_variance_ratio", "timescales", "stress")
+        },
         "temperature_K": result.surface.temperature,
         "n_clusters": int(result.clusters.max() + 1),
         "basins": [
@@ -626,3 +645,68 @@ def run_colvar(
         with reporter.step("Writing outputs"):
             write_colvar_outputs(result, tmp, final=Path(out))
     return result
+
+
+#: Column-name prefix of each projection method (colvar.dat, plumed.dat labels).
+COLUMN_PREFIX = {"pca": "pc", "tica": "tic", "mds": "mds", "sketchmap": "sm", "umap": "umap"}
+METHOD_TITLES = {
+    "pca": "PCA",
+    "tica": "TICA",
+    "mds": "MDS",
+    "sketchmap": "Sketch-map",
+    "umap": "UMAP",
+}
+
+
+def feature_periods(spec: FeatureSpec) -> np.ndarray | None:
+    """Period (2 pi) of every raw-angle column of ``spec``, 0 elsewhere; None if none."""
+    period = np.array([0.0 if f.periodic is None else 2 * np.pi for f in spec])
+    return period if period.any() else None
+
+
+def make_projection(
+    method: str, n_components: int, spec: FeatureSpec, random_state: int = 0, **params
+):
+    """The unfitted estimator of ``trajlens project --method``, with its defaults.
+
+    ``params`` go to the estimator (for example ``lag`` for TICA, ``n_landmarks``, ``sigma``
+    for sketch-map, ``n_neighbors`` for UMAP); ``None`` values are dropped.
+    """
+    from trajlens.reduce import MDS, TICA, UMAP, SketchMap
+
+    params = {k: v for k, v in params.items() if v is not None}
+    period = feature_periods(spec)
+    if method == "pca":
+        return PCA(n_components=n_components, **params)
+    if method == "tica":
+        return TICA(n_components=n_components, **params)
+    kw = dict(n_components=n_components, random_state=random_state, **params)
+    if method == "mds":
+        return MDS(period=period, **kw)
+    if method == "sketchmap":
+        kw.setdefault("n_landmarks", 500)  # about 15 s for fit + 10,000 frames on 2 cores
+        return SketchMap(period=period, **kw)
+    if method == "umap":
+        kw.setdefault("n_landmarks", 2000)
+        return UMAP(period=period, **kw)
+    raise InputError(f"--method: expected one of {', '.join(COLUMN_PREFIX)}, got {method!r}")
+
+
+def model_arrays(model) -> dict[str, np.ndarray]:
+    """The fitted arrays of a projection model worth saving (npz; no pickles)."""
+    names = (
+        "mean_",
+        "components_",
+        "explained_variance_",
+        "explained_variance_ratio_",
+        "eigenvalues_",
+        "timescales_",
+        "landmarks_",
+        "landmark_indices_",
+        "landmark_weights_",
+        "embedding_",
+        "stress_",
+        "sigma_",
+        "kernel_lambda_",
+    )
+    return {n[:-1]: np.asarray(getattr(model, n)) for n in names if hasattr(model, n)}
