@@ -185,3 +185,34 @@ def test_colvar_report(tmp_path, ala2):
         assert (out / f"{name}.png").is_file() and (out / f"{name}.svg").is_file()
     errors, sizes = browser_problems(out / "report.html")
     assert errors == [] and len(sizes) == 2 and min(min(s) for s in sizes) > 100
+
+
+def test_notebook_reprs(project_out):
+    _, result = project_out
+    page = result._repr_html_()
+    assert page.startswith("<div><b>ProjectResult</b>")
+    assert page.count("data:image/png;base64,") == 1  # the FES
+    assert page.count("<tr><td>") >= len(result.basins)  # a row per basin
+    assert "±" in page
+    assert result.basins._repr_html_().startswith(f"<div><b>BasinSet</b>: {len(result.basins)}")
+    assert "data:image/png;base64," in result.surface._repr_html_()
+
+
+def test_one_dimensional_surface_repr():
+    from trajlens.fes import estimate, find_basins
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(-1, 0.3, 3000), rng.normal(1, 0.3, 1500)])
+    s = estimate(x, bins=40, labels=("x <nm>",))
+    page = s._repr_html_()
+    assert "x &lt;nm&gt;" in page and "<td>1</td>" in page and "data:image/png" in page
+    assert find_basins(s, x)._repr_html_().count("<tr><td>") == 2
+
+
+@needs_chromium
+def test_notebook_repr_renders_in_chromium(project_out, tmp_path):
+    _, result = project_out
+    page = tmp_path / "repr.html"
+    page.write_text(report.render("repr", [("Result", result._repr_html_())]))
+    errors, sizes = browser_problems(page)
+    assert errors == [] and len(sizes) == 1 and min(sizes[0]) > 100

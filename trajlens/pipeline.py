@@ -70,6 +70,11 @@ class ProjectResult:
         frame = np.concatenate([np.arange(len(f)) for f in self.features])
         return traj, frame
 
+    def _repr_html_(self) -> str:
+        from trajlens.report import project_repr_html
+
+        return project_repr_html(self)
+
 
 def default_spec(trajectories: TrajectorySet, distances: str | None = None) -> FeatureSpec:
     """Backbone φ/ψ as sin/cos pairs, plus all pair distances in the ``distances`` selection."""

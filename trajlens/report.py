@@ -299,3 +299,63 @@ def write_colvar_report(result, folder: Path, summary: dict) -> dict[str, str]:
     (folder / "report.html").write_text(render("trajlens COLVAR report", sections))
     written["report.html"] = "self-contained HTML report (open in a browser)"
     return written
+
+
+def _inline_png(fig, dpi: int = 80) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="figure" src="data:image/png;base64,{data}">'
+
+
+def surface_repr_html(surface, basins=None) -> str:
+    """Notebook view of a FreeEnergySurface: grid facts and, for 1-D/2-D, a small plot."""
+    from matplotlib.figure import Figure as MplFigure
+
+    from trajlens import plot
+
+    F = surface.free_energy
+    finite = F[np.isfinite(F)]
+    facts = {
+        "dimensions": surface.ndim,
+        "grid": " × ".join(str(n) for n in F.shape),
+        "variables": ", ".join(surface.labels) or "–",
+        "periodic": ", ".join(str(p) for p in surface.is_periodic),
+        "temperature (K)": float(surface.temperature),
+        f"free-energy range ({surface.units})": float(finite.max()) if finite.size else "–",
+        "sampled cells": f"{finite.size} of {F.size}",
+    }
+    picture = ""
+    if surface.ndim in (1, 2):
+        fig = MplFigure(figsize=(4.5, 3.5), layout="constrained")
+        ax = fig.add_subplot()
+        if surface.ndim == 2:
+            plot.fes(surface, basins, ax=ax)
+        else:
+            plot.fes_profile(surface, basins, ax=ax)
+        picture = _inline_png(fig)
+    title = f"<b>FreeEnergySurface</b> ({html.escape(surface.units)})"
+    return f"<div>{title}{key_value_html(facts)}{picture}</div>"
+
+
+def basins_repr_html(basins) -> str:
+    """Notebook view of a BasinSet: the basins table with error bars."""
+    return f"<div><b>BasinSet</b>: {len(basins)} basins{basins_html(basins)}</div>"
+
+
+def project_repr_html(result) -> str:
+    """Notebook view of a ProjectResult: inputs, the FES with basins, the basins table."""
+    trajs = result.trajectories
+    facts = {
+        "inputs": [str(p) for p in trajs.paths],
+        "frames": [int(n) for n in trajs.n_frames],
+        "features": len(result.spec),
+        "explained variance ratio": [float(v) for v in result.model.explained_variance_ratio_],
+        "clusters": int(result.clusters.max() + 1),
+    }
+    if result.outputs:
+        facts["outputs"] = str(next(iter(result.outputs.values())).parent)
+    return (
+        f"<div><b>ProjectResult</b>{key_value_html(facts)}"
+        f"{surface_repr_html(result.surface, result.basins)}{basins_html(result.basins)}</div>"
+    )
