@@ -27,6 +27,7 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px;
 h1 { font-size: 1.6em; } h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin: 0.5em 0; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
+td { white-space: nowrap; }
 th { background: #f2f2f2; } td.key { text-align: left; font-weight: 600; }
 .figs { display: flex; flex-wrap: wrap; gap: 1em; }
 figure { margin: 0; } figure img { max-width: 520px; height: auto; display: block; }
