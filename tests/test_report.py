@@ -169,20 +169,33 @@ def test_browser_check_catches_broken_pages(tmp_path):
     assert browser_problems(ok) == ([], [])
 
 
-@needs_chromium
-def test_colvar_report(tmp_path, ala2):
+@pytest.fixture(scope="module")
+def colvar_out(ala2, tmp_path_factory):
     t = ala2[:3000]
-    path = tmp_path / "COLVAR"
+    folder = tmp_path_factory.mktemp("colvar_report")
+    path = folder / "COLVAR"
     write_colvar(
         path,
         {"time": t.time, "phi": md.compute_phi(t)[1][:, 0], "psi": md.compute_psi(t)[1][:, 0]},
         periodic={"phi": ("-pi", "pi"), "psi": ("-pi", "pi")},
     )
-    out = tmp_path / "out"
-    result = run_colvar(path, out)
+    out = folder / "out"
+    return out, run_colvar(path, out)
+
+
+def test_colvar_report_files(colvar_out):
+    out, result = colvar_out
     assert "report.html" in result.outputs
     for name in ("fes", "colvar_time"):
         assert (out / f"{name}.png").is_file() and (out / f"{name}.svg").is_file()
+    text = (out / "report.html").read_text()
+    assert text.count("data:image/png;base64,") == 2
+    assert "<h2>Basins</h2>" in text and text.count("<tr><td>") >= len(result.basins) >= 2
+
+
+@needs_chromium
+def test_colvar_report_in_chromium(colvar_out):
+    out, _ = colvar_out
     errors, sizes = browser_problems(out / "report.html")
     assert errors == [] and len(sizes) == 2 and min(min(s) for s in sizes) > 100
 
