@@ -38,6 +38,7 @@ def test_example_writes_every_output(example_run):
         "fes.png",
         "projection.png",
         "summary.json",
+        "report.html",
     ):
         assert (out / name).is_file(), name
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temp folders

@@ -71,6 +71,11 @@ class ProjectResult:
         frame = np.concatenate([np.arange(len(f)) for f in self.features])
         return traj, frame
 
+    def _repr_html_(self) -> str:
+        from trajlens.report import project_repr_html
+
+        return project_repr_html(self)
+
 
 def default_spec(trajectories: TrajectorySet, distances: str | None = None) -> FeatureSpec:
     """Backbone φ/ψ as sin/cos pairs, plus all pair distances in the ``distances`` selection."""
@@ -243,9 +248,7 @@ def write_outputs(
     result: ProjectResult, folder: Path, final: Path | None = None
 ) -> dict[str, Path]:
     """Write every output of ``project`` into ``folder``; returns name → final path."""
-    from matplotlib.figure import Figure
-
-    from trajlens import plot
+    from trajlens import report
 
     final = final or folder
     written: dict[str, str] = {}
@@ -351,14 +354,9 @@ def write_outputs(
         (folder / "plumed.dat").write_text(result.plumed)
         written["plumed.dat"] = f"PLUMED 2.10 input of the {result.method.upper()} CVs"
 
-    fig = Figure(figsize=(5.4, 4.4), layout="constrained")
-    plot.fes(result.surface, result.basins, ax=fig.add_subplot())
-    fig.savefig(folder / "fes.png", dpi=150)
-    fig = Figure(figsize=(5.4, 4.4), layout="constrained")
-    plot.projection(coords, result.clusters, ax=fig.add_subplot())
-    fig.savefig(folder / "projection.png", dpi=150)
-    written["fes.png"] = "free-energy surface with basins"
-    written["projection.png"] = "projection coloured by cluster"
+    figures = report.project_figures(result, folder, coords, time)
+    written.update({f"{f.name}.png": f.caption for f in figures})
+    written.update({f"{f.name}.svg": f.caption + " (SVG)" for f in figures})
 
     summary = {
         "trajlens": __version__,
@@ -392,6 +390,7 @@ def write_outputs(
     }
     (folder / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     written["summary.json"] = "inputs, parameters and headline results"
+    written.update(report.write_project_report(result, folder, summary, figures))
     result.outputs = {name: final / name for name in written}
     result.descriptions = written
     return result.outputs
@@ -573,9 +572,7 @@ def compute_colvar(
 
 def write_colvar_outputs(result: ColvarResult, folder: Path, final: Path | None = None) -> dict:
     """basins.csv, fes.npz, colvar.dat (with basin labels), fes.png (2-D) and summary.json."""
-    from matplotlib.figure import Figure
-
-    from trajlens import plot
+    from trajlens import report
 
     final = final or folder
     written: dict[str, str] = {}
@@ -599,10 +596,7 @@ def write_colvar_outputs(result: ColvarResult, folder: Path, final: Path | None 
     columns["basin"] = result.basins.frame_labels
     write_colvar(folder / "colvar.dat", columns, formats={"basin": "%d", "weight": "%.8e"})
     written["colvar.dat"] = "variables, weight and basin of every frame"
-    if s.ndim == 2:
-        fig = Figure(figsize=(5.4, 4.4), layout="constrained")
-        plot.fes(s, result.basins, ax=fig.add_subplot(), degrees=all(s.is_periodic))
-        fig.savefig(folder / "fes.png", dpi=150)
+    if s.ndim in (1, 2):
         written["fes.png"] = "free-energy surface with basins"
     table = result.basins.to_table()
     summary = {
@@ -617,6 +611,7 @@ def write_colvar_outputs(result: ColvarResult, folder: Path, final: Path | None 
     }
     (folder / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     written["summary.json"] = "inputs, parameters and the basins table"
+    written.update(report.write_colvar_report(result, folder, summary))
     result.outputs = {name: final / name for name in written}
     result.descriptions = written
     return result.outputs

@@ -130,6 +130,11 @@ class BasinSet:
         )
         return table
 
+    def _repr_html_(self) -> str:
+        from trajlens.report import basins_repr_html
+
+        return basins_repr_html(self)
+
     def to_csv(self, path) -> None:
         """Write :meth:`to_table` as CSV (energies in the surface's units, in the header)."""
         import csv

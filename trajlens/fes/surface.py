@@ -105,6 +105,11 @@ class FreeEnergySurface:
             idx.append(np.clip(i, 0, e.size - 2))
         return tuple(idx)
 
+    def _repr_html_(self) -> str:
+        from trajlens.report import surface_repr_html
+
+        return surface_repr_html(self)
+
     def to_units(self, units: str) -> FreeEnergySurface:
         """The same surface with F (and its error) expressed in ``units``."""
         scale = energy_unit(self.units, self.temperature) / energy_unit(units, self.temperature)

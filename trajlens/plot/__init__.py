@@ -6,6 +6,14 @@ Okabe–Ito palette for labels); energies carry their units.
 """
 
 from trajlens.plot.basins import dendrogram, fes_profile
-from trajlens.plot.core import OKABE_ITO, fes, projection, save_figure
+from trajlens.plot.core import OKABE_ITO, fes, projection, projection_values, save_figure
 
-__all__ = ["OKABE_ITO", "dendrogram", "fes", "fes_profile", "projection", "save_figure"]
+__all__ = [
+    "OKABE_ITO",
+    "dendrogram",
+    "fes",
+    "fes_profile",
+    "projection",
+    "projection_values",
+    "save_figure",
+]

@@ -118,6 +118,7 @@ def projection(
     random_state=0,
     axis_labels=("PC1", "PC2"),
     s: float = 3.0,
+    legend_name: str = "cluster",
 ):
     """Scatter a 2-D projection, coloured by cluster label (grey for noise).
 
@@ -127,6 +128,8 @@ def projection(
     labels : ndarray of int, shape (n_frames,), optional
     max_points : int
         A seeded random subset is drawn when there are more frames.
+    legend_name : str
+        What the labels are, in the legend ("cluster 0", "basin 0", ...).
 
     Returns
     -------
@@ -154,12 +157,63 @@ def projection(
                 ls="",
                 marker="o",
                 color=label_colours(np.array([k]))[0],
-                label="noise" if k < 0 else f"cluster {k}",
+                label="noise" if k < 0 else f"{legend_name} {k}",
             )
             for k in present
         ]
         legend = ax.legend(handles=handles, loc="best", fontsize="small", frameon=False)
     return {"scatter": sc, "legend": legend}
+
+
+def projection_values(
+    X,
+    values,
+    ax=None,
+    *,
+    label: str = "time (ps)",
+    cmap: str = "viridis",
+    max_points: int = 50000,
+    random_state=0,
+    axis_labels=("PC1", "PC2"),
+    s: float = 3.0,
+    colorbar: bool = True,
+):
+    """Scatter a 2-D projection coloured by a continuous value per frame (e.g. time).
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_frames, >= 2)
+    values : ndarray, shape (n_frames,)
+        The colour of each frame, e.g. simulation time in ps.
+    label : str
+        Colour-bar label, with units.
+    max_points : int
+        A seeded random subset is drawn when there are more frames; later frames are
+        drawn on top.
+
+    Returns
+    -------
+    dict
+        ``{"scatter": PathCollection, "colorbar": Colorbar or None}``
+    """
+    ax = _axes(ax)
+    X = np.asarray(X)
+    values = np.asarray(values, dtype=float)
+    if values.shape != (X.shape[0],):
+        raise ValueError(f"values: expected shape ({X.shape[0]},), got {values.shape}")
+    idx = np.arange(X.shape[0])
+    if idx.size > max_points:
+        idx = np.sort(np.random.default_rng(random_state).choice(idx, max_points, replace=False))
+    sc = ax.scatter(
+        X[idx, 0], X[idx, 1], c=values[idx], cmap=cmap, s=s, linewidths=0, rasterized=True
+    )
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
+    cbar = None
+    if colorbar:
+        cbar = ax.figure.colorbar(sc, ax=ax)
+        cbar.set_label(label)
+    return {"scatter": sc, "colorbar": cbar}
 
 
 def save_figure(fig, path: str | Path, *, dpi: int = 150) -> Path:
