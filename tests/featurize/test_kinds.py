@@ -216,7 +216,7 @@ def test_residue_min_distance_matches_mdtraj(ala2, ala2_boxed):
     a, b = (heavy_of(ala2.topology, r) for r in (0, 2))
     assert spec[0].plumed_lines == [
         f"mind_ACE1_NME3_all: DISTANCES GROUPA={a} GROUPB={b} LOWEST",
-        "mind_ACE1_NME3: COMBINE ARG=mind_ACE1_NME3_all.lowest PERIODIC=NO",
+        "mind_ACE1_NME3: COMBINE ARG=mind_ACE1_NME3_all_lowest PERIODIC=NO",
     ]
 
 

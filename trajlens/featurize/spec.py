@@ -70,10 +70,12 @@ def _plumed_rg(name, atoms, params):
 
 
 def _plumed_min_distance(name, atoms, params):
+    # PLUMED 2.10's DISTANCES shortcut turns LOWEST into "<label>_lowest: LOWEST ARG=<label>"
+    # (the exact minimum of the vector of distances)
     a, b = _groups(atoms, params)
     return [
         f"{name}_all: DISTANCES GROUPA={_ids(a)} GROUPB={_ids(b)} LOWEST",
-        f"{name}: COMBINE ARG={name}_all.lowest PERIODIC=NO",
+        f"{name}: COMBINE ARG={name}_all_lowest PERIODIC=NO",
     ]
 
 
@@ -331,12 +333,32 @@ class FeatureSpec:
         Path(path).write_text(json.dumps(self.to_dict(), indent=1) + "\n")
 
     @classmethod
-    def load(cls, path: str | Path) -> FeatureSpec:
+    def load(cls, path: str | Path, topology=None) -> FeatureSpec:
+        """Read a spec file: JSON (as :meth:`save` writes) or the text language.
+
+        Parameters
+        ----------
+        path : str or Path
+        topology : mdtraj.Topology, optional
+            Needed for a text spec (see :func:`trajlens.featurize.text.parse_spec`).
+        """
         path = Path(path)
         if not path.is_file():
             raise InputError(f"feature spec file {path} does not exist")
+        content = path.read_text()
+        if not content.lstrip().startswith("{"):
+            if topology is None:
+                raise InputError(
+                    f"{path}: a text feature spec needs a topology to resolve its selections"
+                )
+            from trajlens.featurize.text import parse_spec
+
+            try:
+                return parse_spec(content, topology)
+            except InputError as exc:
+                raise InputError(f"{path}: {exc}") from None
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(content)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
         return cls.from_dict(data)
