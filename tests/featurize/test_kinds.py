@@ -276,3 +276,28 @@ def test_params_round_trip_and_validation(tmp_path):
         Feature("distance", (0, 1), "d", params={"r0": 1})
     with pytest.raises(InputError, match="at least 1 atoms"):
         Feature("rg", (), "g")
+
+
+def test_plumed_lines_of_every_kind_evaluate_to_the_features(ala2):
+    """PLUMED's view (tests/cvs/plumed_eval.py: mdtraj + the written numbers) of each kind."""
+    from tests.cvs.plumed_eval import evaluate
+
+    top = ala2.topology
+    spec = (
+        dihedral_angles(top, ["phi"], sincos=True)
+        + angles([(4, 6, 8), (6, 8, 10)])
+        + inverse_distances([(4, 16)])
+        + coordination(top.select("element C"), top.select("element O or element N"), "c_r")
+        + coordination(top.select("element C"), top.select("element C"), "c_e", switch="exp",
+                       r0=0.2, d0=0.1)
+        + coordination([0, 4], [16, 18], "c_g", switch="gaussian", r0=0.3)
+        + radius_of_gyration(heavy(top), "rg")
+        + residue_min_distances(top, [(0, 2)])
+    )  # fmt: skip
+    lines, labels = feature_actions(spec)
+    t = ala2[:300]
+    plumed = evaluate("\n".join(lines), t)
+    ours = featurize(t, spec)[0]
+    for k, label in enumerate(labels):
+        # float32 features against mdtraj's float32 geometry in float64 sums
+        np.testing.assert_allclose(ours[:, k], plumed[label], rtol=1e-5, atol=1e-5, err_msg=label)
