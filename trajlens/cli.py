@@ -344,17 +344,20 @@ def featurize_command(
         times: list = []
         X = featurize(trajs, spec, times=times)
         tmp = out_file.with_name(f".{out_file.name}.tmp")
-        with open(tmp, "wb") as handle:
-            np.savez_compressed(
-                handle,
-                features=np.concatenate(X),
-                traj=np.concatenate([np.full(len(x), i) for i, x in enumerate(X)]),
-                frame=np.concatenate([np.arange(len(x)) for x in X]),
-                time=np.concatenate(times),
-                labels=np.array(spec.labels),
-                spec=np.array(json.dumps(spec.to_dict())),
-            )
-        os.replace(tmp, out_file)
+        try:
+            with open(tmp, "wb") as handle:
+                np.savez_compressed(
+                    handle,
+                    features=np.concatenate(X),
+                    traj=np.concatenate([np.full(len(x), i) for i, x in enumerate(X)]),
+                    frame=np.concatenate([np.arange(len(x)) for x in X]),
+                    time=np.concatenate(times),
+                    labels=np.array(spec.labels),
+                    spec=np.array(json.dumps(spec.to_dict())),
+                )
+            os.replace(tmp, out_file)
+        finally:
+            tmp.unlink(missing_ok=True)
     except TrajlensError as exc:
         _fail(str(exc))
     out.print(

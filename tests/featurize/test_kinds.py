@@ -11,6 +11,7 @@ from trajlens.cvs.plumed import feature_actions
 from trajlens.featurize import _kernels, _reference, featurize
 from trajlens.featurize.builders import (
     angles,
+    atom_dihedrals,
     coordination,
     dihedral_angles,
     inverse_distances,
@@ -301,3 +302,18 @@ def test_plumed_lines_of_every_kind_evaluate_to_the_features(ala2):
     for k, label in enumerate(labels):
         # float32 features against mdtraj's float32 geometry in float64 sums
         np.testing.assert_allclose(ours[:, k], plumed[label], rtol=1e-5, atol=1e-5, err_msg=label)
+
+
+def test_arbitrary_dihedrals_match_mdtraj(ala2_boxed):
+    quartets = np.array([(0, 4, 6, 8), (5, 4, 6, 7), (12, 8, 10, 16), (1, 0, 4, 5)])
+    spec = atom_dihedrals(quartets)
+    assert spec.labels[0] == "dih_1_5_7_9" and spec[0].periodic is not None
+    ours = featurize(ala2_boxed, spec)[0]
+    ref = md.compute_dihedrals(ala2_boxed, quartets, periodic=True)
+    assert np.abs(np.angle(np.exp(1j * (ours - ref)))).max() < 1e-5  # rad, float32 rounding
+    assert atom_dihedrals(quartets[:1], sincos=True).labels == [
+        "cos_dih_1_5_7_9",
+        "sin_dih_1_5_7_9",
+    ]
+    with pytest.raises(InputError, match="four different atoms"):
+        atom_dihedrals([(0, 1, 1, 2)])

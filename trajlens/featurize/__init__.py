@@ -2,6 +2,7 @@
 
 from trajlens.featurize.builders import (
     angles,
+    atom_dihedrals,
     atom_pair_distances,
     backbone_dihedrals,
     coordination,
@@ -20,6 +21,7 @@ __all__ = [
     "Feature",
     "FeatureSpec",
     "angles",
+    "atom_dihedrals",
     "atom_pair_distances",
     "backbone_dihedrals",
     "compute_frames",

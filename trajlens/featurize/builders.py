@@ -149,6 +149,24 @@ def selection_pair_distances(topology: md.Topology, selection: str) -> FeatureSp
     return atom_pair_distances(itertools.combinations(atoms.tolist(), 2))
 
 
+def atom_dihedrals(quartets: Iterable[Sequence[int]], *, sincos: bool = False) -> FeatureSpec:
+    """Dihedrals (radians) of explicit 0-based atom quartets, named ``dih_<i+1>_<j+1>_...``.
+
+    With ``sincos`` two columns per angle (``cos_``/``sin_``), else one in (-pi, pi].
+    """
+    features: list[Feature] = []
+    for quartet in quartets:
+        a = tuple(int(x) for x in quartet)
+        if len(a) != 4 or len(set(a)) != 4:
+            raise InputError(f"dihedral {a}: expected four different atoms")
+        name = "dih_" + "_".join(str(x + 1) for x in a)
+        if sincos:
+            features += [Feature("dihedral", a, name, "cos"), Feature("dihedral", a, name, "sin")]
+        else:
+            features.append(Feature("dihedral", a, name))
+    return FeatureSpec(tuple(features))
+
+
 def angles(triplets: Iterable[Sequence[int]]) -> FeatureSpec:
     """Angles (radians) at the middle atom of explicit 0-based triplets.
 
