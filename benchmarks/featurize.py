@@ -44,9 +44,23 @@ def main() -> None:
     heavy = traj.topology.select("not element H")
     pairs = np.array(list(itertools.combinations(heavy, 2)), dtype=np.int64)
 
+    triplets = np.array(
+        [t for t in itertools.permutations(heavy, 3) if t[0] < t[2]][:100], dtype=np.int64
+    )
+    all_atoms = np.arange(traj.n_atoms, dtype=np.int64)
+    offsets = np.array([0, traj.n_atoms], dtype=np.int64)
+    res_heavy = [
+        [a.index for a in r.atoms if a.element.symbol != "H"] for r in traj.topology.residues
+    ]
+    cross = np.array([(i, j) for i in res_heavy[0] for j in res_heavy[2]], dtype=np.int64)
+    owner = np.zeros(len(cross), dtype=np.int64)
+
     start = time.perf_counter()
     _kernels.dihedrals(traj.xyz[:2], quartets, no_box, False, False)
     _kernels.distances(traj.xyz[:2], pairs, no_box, False, False)
+    _kernels.angles(traj.xyz[:2], triplets, no_box, False, False)
+    _kernels.gyration_radii(traj.xyz[:2], all_atoms, offsets, no_box, False, False)
+    _kernels.min_distances(traj.xyz[:2], cross, owner, 1, no_box, False, False)
     print(f"numba first call (compile or cache load): {time.perf_counter() - start:.2f} s")
     print(f"{n} frames, {traj.n_atoms} atoms")
     rows = [
@@ -59,6 +73,21 @@ def main() -> None:
             f"{len(pairs)} heavy-atom distances",
             lambda: _kernels.distances(traj.xyz, pairs, no_box, False, False),
             lambda: md.compute_distances(traj, pairs, periodic=False),
+        ),
+        (
+            f"{len(triplets)} angles",
+            lambda: _kernels.angles(traj.xyz, triplets, no_box, False, False),
+            lambda: md.compute_angles(traj, triplets, periodic=False),
+        ),
+        (
+            "radius of gyration",
+            lambda: _kernels.gyration_radii(traj.xyz, all_atoms, offsets, no_box, False, False),
+            lambda: md.compute_rg(traj),
+        ),
+        (
+            "residue min distance",
+            lambda: _kernels.min_distances(traj.xyz, cross, owner, 1, no_box, False, False),
+            lambda: md.compute_contacts(traj, [[0, 2]], scheme="closest-heavy", periodic=False),
         ),
     ]
     print(f"{'feature':28s} {'trajlens fr/s':>14s} {'mdtraj fr/s':>12s} {'ratio':>7s}")

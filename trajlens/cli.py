@@ -136,6 +136,13 @@ def project(
         help="Add distances between all pairs of these atoms (mdtraj selection, e.g. 'name CA').",
         show_default=False,
     ),
+    features: str = typer.Option(
+        None,
+        "--features",
+        help="Feature spec replacing the default phi/psi: a file (JSON or text) or text such "
+        "as 'phi psi chi1; distances \"name CA\"' (see trajlens featurize --help).",
+        show_default=False,
+    ),
     chunk_size: int = typer.Option(5000, "--chunk-size", help="Frames per chunk in memory.", min=1),
     n_components: int = typer.Option(2, "--n-components", help="PCA components kept.", min=2),
     temperature: float = typer.Option(300.0, "--temperature", help="Temperature in K (kT = R T)."),
@@ -257,6 +264,7 @@ def project(
                 selection=select,
                 chunk=chunk_size,
                 distances=distances,
+                features=features,
                 n_components=n_components,
                 temperature=temperature,
                 bins=bins,
@@ -323,6 +331,77 @@ def project(
     for name, text in result.descriptions.items():
         files.add_row(name, text)
     out.print(files)
+
+
+@app.command("featurize")
+def featurize_command(
+    trajectories: list[Path] = typer.Argument(..., help="Trajectory files, one or many."),
+    top: Path = typer.Option(
+        None, "--top", "-t", help="Topology (PDB, GRO, ...).", show_default=False
+    ),
+    features: str = typer.Option(
+        ...,
+        "--features",
+        "-f",
+        help="Feature spec: a file (JSON or text) or the text itself. Statements, separated "
+        "by ';': phi psi omega chi1..chi4 [raw]; distances SEL; inverse_distances SEL; "
+        "angles SEL; contacts SEL_A [SEL_B] [switch=rational|exp|gaussian r0= d0= nn= mm= "
+        "name=]; rg SEL [name=]; mindist SEL_A SEL_B. SEL is a quoted mdtraj selection.",
+    ),
+    out_file: Path = typer.Option(
+        Path("features.npz"),
+        "--out",
+        "-o",
+        help="Output .npz (features, traj, frame, time, labels, spec as JSON).",
+    ),
+    stride: int = typer.Option(1, "--stride", help="Read every N-th frame.", min=1),
+    select: str = typer.Option(
+        None, "--select", help="mdtraj selection of the atoms to read.", show_default=False
+    ),
+    chunk_size: int = typer.Option(5000, "--chunk-size", help="Frames per chunk in memory.", min=1),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file."),
+) -> None:
+    """Compute a feature matrix (float32) from trajectories and save it as .npz."""
+    import json
+
+    import numpy as np
+
+    from trajlens.exceptions import InputError
+    from trajlens.featurize import featurize
+    from trajlens.io import open_trajectories
+    from trajlens.pipeline import resolve_spec
+
+    try:
+        if out_file.exists() and not overwrite:
+            raise InputError(f"--out: {out_file} exists; give --overwrite to replace it")
+        if not out_file.parent.is_dir():
+            raise InputError(f"--out: folder {out_file.parent} does not exist")
+        trajs = open_trajectories(
+            trajectories, top, stride=stride, selection=select, chunk=chunk_size
+        )
+        spec = resolve_spec(features, trajs.topology)
+        times: list = []
+        X = featurize(trajs, spec, times=times)
+        tmp = out_file.with_name(f".{out_file.name}.tmp")
+        try:
+            with open(tmp, "wb") as handle:
+                np.savez_compressed(
+                    handle,
+                    features=np.concatenate(X),
+                    traj=np.concatenate([np.full(len(x), i) for i, x in enumerate(X)]),
+                    frame=np.concatenate([np.arange(len(x)) for x in X]),
+                    time=np.concatenate(times),
+                    labels=np.array(spec.labels),
+                    spec=np.array(json.dumps(spec.to_dict())),
+                )
+            os.replace(tmp, out_file)
+        finally:
+            tmp.unlink(missing_ok=True)
+    except TrajlensError as exc:
+        _fail(str(exc))
+    out.print(
+        f"trajlens featurize: {sum(len(x) for x in X)} frames x {len(spec)} features -> {out_file}"
+    )
 
 
 def main() -> None:

@@ -95,6 +95,22 @@ def default_spec(trajectories: TrajectorySet, distances: str | None = None) -> F
     return spec
 
 
+def resolve_spec(features: str | Path, topology) -> FeatureSpec:
+    """A ``--features`` value: a spec file (JSON or text) if it exists, else spec text."""
+    from trajlens.featurize.text import parse_spec
+
+    path = Path(features)
+    text = str(features)
+    if "\n" not in text and ";" not in text and path.is_file():
+        return FeatureSpec.load(path, topology)
+    if path.suffix in (".json", ".txt", ".spec") and " " not in text:
+        raise InputError(f"--features: file {path} does not exist")
+    try:
+        return parse_spec(text, topology)
+    except InputError as exc:
+        raise InputError(f"--features: {exc}") from None
+
+
 def circular_mean(angles: np.ndarray) -> float:
     """Mean direction (radians) of angles in radians."""
     return float(np.arctan2(np.mean(np.sin(angles)), np.mean(np.cos(angles))))
@@ -133,6 +149,7 @@ def compute_project(
     selection: str | None = None,
     chunk: int = 5000,
     distances: str | None = None,
+    features: str | Path | None = None,
     n_components: int = 2,
     temperature: float = 300.0,
     bins: int = 60,
@@ -167,7 +184,12 @@ def compute_project(
             f"too few frames: {trajs.total_frames} after stride {stride}; expected at least "
             f"{MIN_FRAMES}"
         )
-    spec = default_spec(trajs, distances)
+    if features is not None:
+        spec = resolve_spec(features, trajs.topology)
+        if distances:
+            spec = spec + selection_pair_distances(trajs.topology, distances)
+    else:
+        spec = default_spec(trajs, distances)
     if n_components > len(spec):
         raise InputError(f"--n-components: {n_components} exceeds the {len(spec)} features")
     times: list[np.ndarray] = []

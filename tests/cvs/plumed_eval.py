@@ -38,9 +38,43 @@ MANUAL_KEYWORDS = {
         "NUMERICAL_DERIVATIVES",
     },
     "PRINT": {"ARG", "STRIDE", "FILE", "FMT", "RESTART", "UPDATE_FROM", "UPDATE_UNTIL"},
+    "ANGLE": {"ATOMS", "NOPBC", "NUMERICAL_DERIVATIVES"},
+    "COORDINATION": {
+        "GROUPA",
+        "GROUPB",
+        "SWITCH",
+        "R_0",
+        "D_0",
+        "NN",
+        "MM",
+        "NLIST",
+        "NL_CUTOFF",
+        "NL_STRIDE",
+        "PAIR",
+        "NOPBC",
+        "NUMERICAL_DERIVATIVES",
+    },
+    "GYRATION": {"ATOMS", "TYPE", "MASS_WEIGHTED", "NOPBC", "NUMERICAL_DERIVATIVES"},
+    "DISTANCES": {"ATOMS", "GROUP", "GROUPA", "GROUPB", "LOWEST", "HIGHEST", "NOPBC"},
 }
-FLAGS = {"NOPBC", "COMPONENTS", "SCALED_COMPONENTS", "NORMALIZE", "COSINE", "NUMERICAL_DERIVATIVES"}
+FLAGS = {
+    "NOPBC",
+    "COMPONENTS",
+    "SCALED_COMPONENTS",
+    "NORMALIZE",
+    "COSINE",
+    "NUMERICAL_DERIVATIVES",
+    "NLIST",
+    "PAIR",
+    "MASS_WEIGHTED",
+    "LOWEST",
+    "HIGHEST",
+}
 REQUIRED = {
+    "ANGLE": {"ATOMS"},
+    "COORDINATION": {"GROUPA"},
+    "GYRATION": {"ATOMS"},
+    "DISTANCES": set(),
     "TORSION": set(),
     "DISTANCE": {"ATOMS"},
     "CUSTOM": {"ARG", "FUNC", "PERIODIC"},
@@ -58,7 +92,7 @@ def parse(text: str) -> list[tuple[str | None, str, dict[str, str]]]:
         if not line:
             continue
         label = None
-        words = line.split()
+        words = re.findall(r"\S+=\{[^}]*\}|\S+", line)  # SWITCH={...} is one word
         if words[0].endswith(":"):
             label = words.pop(0)[:-1]
             assert LABEL.match(label), f"line {lineno}: bad label {label!r}"
@@ -131,4 +165,51 @@ def evaluate(text: str, traj: md.Trajectory) -> dict[str, np.ndarray]:
                 coeff = coeff / coeff.sum()
             X = np.column_stack([values[a].astype(np.float64) for a in args])
             values[label] = np.sum(coeff * (X - params) ** powers, axis=1)
+        elif action == "ANGLE":
+            atoms = [int(a) - 1 for a in keys["ATOMS"].split(",")]
+            assert len(atoms) == 3
+            values[label] = md.compute_angles(traj, [atoms], periodic=periodic_box)[:, 0]
+        elif action == "COORDINATION":
+            a = _atoms(keys["GROUPA"])
+            if "GROUPB" in keys:
+                b = _atoms(keys["GROUPB"])
+                assert not set(a) & set(b), "overlapping groups count shared pairs twice"
+                pairs = [(i, j) for i in a for j in b]
+            else:
+                pairs = [(i, j) for k, i in enumerate(a) for j in a[k + 1 :]]
+            r = md.compute_distances(traj, pairs, periodic=periodic_box).astype(np.float64)
+            values[label] = _switch(keys["SWITCH"], r).sum(axis=1)
+        elif action == "GYRATION":
+            assert keys.get("TYPE", "RADIUS") == "RADIUS" and "MASS_WEIGHTED" not in keys
+            assert not periodic_box, "evaluator: GYRATION only without a box"
+            values[label] = md.compute_rg(traj.atom_slice(_atoms(keys["ATOMS"])))
+        elif action == "DISTANCES":
+            a, b = _atoms(keys["GROUPA"]), _atoms(keys["GROUPB"])
+            pairs = [(i, j) for i in a for j in b]
+            r = md.compute_distances(traj, pairs, periodic=periodic_box)
+            assert keys.get("LOWEST"), "evaluator: DISTANCES only with LOWEST"
+            # the 2.10 shortcut defines <label>_lowest: LOWEST ARG=<label>
+            values[f"{label}_lowest"] = r.min(axis=1)
     return values
+
+
+def _atoms(text: str) -> list[int]:
+    return [int(a) - 1 for a in text.split(",")]
+
+
+def _switch(text: str, r: np.ndarray) -> np.ndarray:
+    """A SWITCH={...} of the PLUMED manual: RATIONAL, EXP or GAUSSIAN, 1 for r <= D_0."""
+    words = text.strip("{}").split()
+    kind, opts = words[0], dict(w.split("=") for w in words[1:])
+    r0, d0 = float(opts["R_0"]), float(opts.get("D_0", 0))
+    x = (r - d0) / r0
+    if kind == "RATIONAL":
+        nn, mm = int(opts.get("NN", 6)), int(opts.get("MM", 12))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.where(np.isclose(x, 1.0, atol=1e-9), nn / mm, (1 - x**nn) / (1 - x**mm))
+    elif kind == "EXP":
+        s = np.exp(-x)
+    else:
+        assert kind == "GAUSSIAN", kind
+        s = np.exp(-(x**2) / 2)
+    return np.where(x <= 0, 1.0, s)

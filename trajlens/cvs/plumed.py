@@ -31,15 +31,15 @@ def feature_actions(spec: FeatureSpec) -> tuple[list[str], list[str]]:
     Returns
     -------
     lines : list of str
-        One action per quantity (TORSION, DISTANCE, ...) then one CUSTOM per transformed
+        The action(s) of each quantity (TORSION, DISTANCE, ..., as its kind writes them, see
+        :data:`trajlens.featurize.spec.KINDS`) then one CUSTOM per transformed
         column.
     labels : list of str
         PLUMED label of each column, in the order of ``spec``.
     """
     lines = []
-    for kind, atoms, name in spec.quantities():
-        action = KINDS[kind].plumed_action
-        lines.append(f"{name}: {action} ATOMS={','.join(str(a + 1) for a in atoms)}")
+    for kind, atoms, name, params in spec.quantities():
+        lines.extend(KINDS[kind].plumed(name, atoms, params))
     labels = []
     for feature in spec:
         if feature.transform != "none":

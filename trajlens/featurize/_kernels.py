@@ -120,3 +120,156 @@ def dihedrals(xyz, quartets, boxes, pbc, triclinic):
             p2 = c1x * c2x + c1y * c2y + c1z * c2z
             out[f, k] = np.arctan2(p1, p2)
     return out
+
+
+@njit(parallel=True, cache=True)
+def angles(xyz, triplets, boxes, pbc, triclinic):
+    """Angles (radians, in [0, pi]) at the middle atom of each triplet (a, b, c).
+
+    The angle between b->a and b->c, as atan2(|u x v|, u . v) (mdtraj's compute_angles,
+    PLUMED's ANGLE). Returns float32 of shape (n_frames, n_triplets).
+    """
+    n_frames = xyz.shape[0]
+    n_t = triplets.shape[0]
+    out = np.empty((n_frames, n_t), dtype=np.float32)
+    for f in prange(n_frames):
+        box = boxes[f] if pbc else boxes[0]
+        inv = np.empty((3, 3))
+        if pbc:
+            _invert3(box, inv)
+        u = np.empty(3)
+        v = np.empty(3)
+        for k in range(n_t):
+            _displacement(xyz, f, triplets[k, 1], triplets[k, 0], pbc, triclinic, box, inv, u)
+            _displacement(xyz, f, triplets[k, 1], triplets[k, 2], pbc, triclinic, box, inv, v)
+            cx = u[1] * v[2] - u[2] * v[1]
+            cy = u[2] * v[0] - u[0] * v[2]
+            cz = u[0] * v[1] - u[1] * v[0]
+            dot = u[0] * v[0] + u[1] * v[1] + u[2] * v[2]
+            out[f, k] = np.arctan2(np.sqrt(cx * cx + cy * cy + cz * cz), dot)
+    return out
+
+
+@njit(parallel=True, cache=True)
+def inverse_distances(xyz, pairs, boxes, pbc, triclinic):
+    """Inverse distances 1/r (nm^-1) between atom pairs; float32 (n_frames, n_pairs)."""
+    n_frames = xyz.shape[0]
+    n_pairs = pairs.shape[0]
+    out = np.empty((n_frames, n_pairs), dtype=np.float32)
+    for f in prange(n_frames):
+        box = boxes[f] if pbc else boxes[0]
+        inv = np.empty((3, 3))
+        if pbc:
+            _invert3(box, inv)
+        d = np.empty(3)
+        for k in range(n_pairs):
+            _displacement(xyz, f, pairs[k, 0], pairs[k, 1], pbc, triclinic, box, inv, d)
+            out[f, k] = 1.0 / np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+    return out
+
+
+@njit(cache=True, inline="always")
+def _switch(r, code, r0, d0, nn, mm):
+    """PLUMED switching function s(r): 0 rational, 1 exp, 2 gaussian; 1 for r <= d0."""
+    x = (r - d0) / r0
+    if x <= 0.0:
+        return 1.0
+    if code == 0:
+        if abs(x - 1.0) < 1e-8:
+            # limit of (1 - x^n)/(1 - x^m) at x = 1, plus its first-order term
+            return nn / mm + 0.5 * nn * (nn - mm) / mm * (x - 1.0)
+        return (1.0 - x**nn) / (1.0 - x**mm)
+    if code == 1:
+        return np.exp(-x)
+    return np.exp(-0.5 * x * x)
+
+
+@njit(parallel=True, cache=True)
+def coordination(xyz, pairs, owner, n_out, codes, r0, d0, nn, mm, boxes, pbc, triclinic):
+    """Sums of switching functions over atom pairs: ``out[:, owner[k]] += s(r_k)``.
+
+    ``codes``, ``r0``, ``d0`` (nm), ``nn``, ``mm`` hold each output's switching function
+    (codes 0 rational, 1 exp, 2 gaussian). Returns float32 of shape (n_frames, n_out).
+    """
+    n_frames = xyz.shape[0]
+    n_pairs = pairs.shape[0]
+    out = np.empty((n_frames, n_out), dtype=np.float32)
+    for f in prange(n_frames):
+        box = boxes[f] if pbc else boxes[0]
+        inv = np.empty((3, 3))
+        if pbc:
+            _invert3(box, inv)
+        d = np.empty(3)
+        acc = np.zeros(n_out)
+        for k in range(n_pairs):
+            _displacement(xyz, f, pairs[k, 0], pairs[k, 1], pbc, triclinic, box, inv, d)
+            r = np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+            o = owner[k]
+            acc[o] += _switch(r, codes[o], r0[o], d0[o], nn[o], mm[o])
+        for o in range(n_out):
+            out[f, o] = acc[o]
+    return out
+
+
+@njit(parallel=True, cache=True)
+def min_distances(xyz, pairs, owner, n_out, boxes, pbc, triclinic):
+    """Smallest distance (nm) over the pairs of each output ``owner[k]``; float32."""
+    n_frames = xyz.shape[0]
+    n_pairs = pairs.shape[0]
+    out = np.empty((n_frames, n_out), dtype=np.float32)
+    for f in prange(n_frames):
+        box = boxes[f] if pbc else boxes[0]
+        inv = np.empty((3, 3))
+        if pbc:
+            _invert3(box, inv)
+        d = np.empty(3)
+        best = np.full(n_out, np.inf)
+        for k in range(n_pairs):
+            _displacement(xyz, f, pairs[k, 0], pairs[k, 1], pbc, triclinic, box, inv, d)
+            r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+            if r2 < best[owner[k]]:
+                best[owner[k]] = r2
+        for o in range(n_out):
+            out[f, o] = np.sqrt(best[o])
+    return out
+
+
+@njit(parallel=True, cache=True)
+def gyration_radii(xyz, atoms, offsets, boxes, pbc, triclinic):
+    """Unweighted radius of gyration (nm) of atom groups ``atoms[offsets[g]:offsets[g+1]]``.
+
+    With a box, each group is first made whole atom by atom (each atom placed at the minimum
+    image of its predecessor in the list), as PLUMED's GYRATION does. Returns float32 of
+    shape (n_frames, n_groups).
+    """
+    n_frames = xyz.shape[0]
+    n_g = offsets.shape[0] - 1
+    out = np.empty((n_frames, n_g), dtype=np.float32)
+    for f in prange(n_frames):
+        box = boxes[f] if pbc else boxes[0]
+        inv = np.empty((3, 3))
+        if pbc:
+            _invert3(box, inv)
+        d = np.empty(3)
+        for g in range(n_g):
+            start, stop = offsets[g], offsets[g + 1]
+            n = stop - start
+            pos = np.zeros((n, 3))
+            for k in range(1, n):
+                _displacement(
+                    xyz, f, atoms[start + k - 1], atoms[start + k], pbc, triclinic, box, inv, d
+                )
+                for c in range(3):
+                    pos[k, c] = pos[k - 1, c] + d[c]
+            mean = np.zeros(3)
+            for k in range(n):
+                for c in range(3):
+                    mean[c] += pos[k, c]
+            for c in range(3):
+                mean[c] /= n
+            s = 0.0
+            for k in range(n):
+                for c in range(3):
+                    s += (pos[k, c] - mean[c]) ** 2
+            out[f, g] = np.sqrt(s / n)
+    return out

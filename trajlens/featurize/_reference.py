@@ -42,3 +42,49 @@ def dihedrals(xyz, quartets, boxes=None):
     p1 = np.sum(b1 * c1, axis=-1) * np.linalg.norm(b2, axis=-1)
     p2 = np.sum(c1 * c2, axis=-1)
     return np.arctan2(p1, p2)
+
+
+def angles(xyz, triplets, boxes=None):
+    u = displacement(xyz, triplets[:, 1], triplets[:, 0], boxes)
+    v = displacement(xyz, triplets[:, 1], triplets[:, 2], boxes)
+    cos = np.sum(u * v, axis=-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    return np.arccos(np.clip(cos, -1.0, 1.0))
+
+
+def inverse_distances(xyz, pairs, boxes=None):
+    return 1.0 / distances(xyz, pairs, boxes)
+
+
+def switch(r, kind="rational", r0=0.6, d0=0.0, nn=6, mm=12):
+    """PLUMED switching functions, written from the PLUMED manual's formulas."""
+    x = (np.asarray(r, dtype=np.float64) - d0) / r0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "rational":
+            s = (1.0 - x**nn) / (1.0 - x**mm)
+            s = np.where(np.abs(x - 1.0) < 1e-8, nn / mm, s)
+        elif kind == "exp":
+            s = np.exp(-x)
+        else:
+            s = np.exp(-(x**2) / 2.0)
+    return np.where(x <= 0.0, 1.0, s)
+
+
+def coordination(xyz, group_a, group_b, boxes=None, **switch_params):
+    """sum over unordered pairs {i in A, j in B}, i != j, of s(r_ij)."""
+    pairs = sorted({tuple(sorted((i, j))) for i in group_a for j in group_b if i != j})
+    pairs = np.array(pairs, dtype=np.int64)
+    return switch(distances(xyz, pairs, boxes), **switch_params).sum(axis=1)
+
+
+def min_distance(xyz, group_a, group_b, boxes=None):
+    pairs = np.array([(i, j) for i in group_a for j in group_b], dtype=np.int64)
+    return distances(xyz, pairs, boxes).min(axis=1)
+
+
+def gyration_radius(xyz, atoms, boxes=None):
+    """Unweighted Rg; with a box the group is made whole along the atom list first."""
+    atoms = np.asarray(atoms)
+    steps = displacement(xyz, atoms[:-1], atoms[1:], boxes)
+    pos = np.concatenate([np.zeros((xyz.shape[0], 1, 3)), np.cumsum(steps, axis=1)], axis=1)
+    pos -= pos.mean(axis=1, keepdims=True)
+    return np.sqrt(np.mean(np.sum(pos * pos, axis=-1), axis=1))

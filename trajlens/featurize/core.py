@@ -26,6 +26,52 @@ def _boxes(traj: md.Trajectory) -> tuple[np.ndarray, bool, bool]:
     return boxes, True, bool(np.any(np.abs(off) > 1e-6))
 
 
+_FIXED = {
+    "dihedral": _kernels.dihedrals,
+    "distance": _kernels.distances,
+    "angle": _kernels.angles,
+    "inverse_distance": _kernels.inverse_distances,
+}
+_SWITCH_CODES = {"rational": 0, "exp": 1, "gaussian": 2}
+
+
+def _group_pairs(atoms: np.ndarray, n_a: int, unordered: bool) -> np.ndarray:
+    """All pairs (i in A, j in B), i != j; each unordered pair once if ``unordered``."""
+    a, b = atoms[:n_a], atoms[n_a:]
+    i, j = np.repeat(a, b.size), np.tile(b, a.size)
+    keep = i != j
+    pairs = np.stack([i[keep], j[keep]], axis=1)
+    if unordered and pairs.size:
+        pairs = np.unique(np.sort(pairs, axis=1), axis=0)
+    return pairs
+
+
+def _compute_kind(kind, xyz, atoms, quantities, boxes, pbc, triclinic) -> np.ndarray:
+    """Values (float32, (n_frames, len(quantities))) of quantities of one kind."""
+    if kind in _FIXED:
+        return _FIXED[kind](xyz, np.ascontiguousarray(np.stack(atoms)), boxes, pbc, triclinic)
+    if kind == "rg":
+        offsets = np.cumsum([0] + [a.size for a in atoms]).astype(np.int64)
+        flat = np.ascontiguousarray(np.concatenate(atoms))
+        return _kernels.gyration_radii(xyz, flat, offsets, boxes, pbc, triclinic)
+    pairs, owner = [], []
+    for k, (a, q) in enumerate(zip(atoms, quantities, strict=True)):
+        p = _group_pairs(a, int(dict(q[3])["n_a"]), unordered=kind == "coordination")
+        pairs.append(p)
+        owner.append(np.full(len(p), k, dtype=np.int64))
+    pairs = np.ascontiguousarray(np.concatenate(pairs).astype(np.int64).reshape(-1, 2))
+    owner = np.concatenate(owner)
+    n = len(quantities)
+    if kind == "residue_min_distance":
+        return _kernels.min_distances(xyz, pairs, owner, n, boxes, pbc, triclinic)
+    params = [dict(q[3]) for q in quantities]
+    codes = np.array([_SWITCH_CODES[p["switch"]] for p in params], dtype=np.int64)
+    r0, d0, nn, mm = (
+        np.array([p[key] for p in params], dtype=np.float64) for key in ("r0", "d0", "nn", "mm")
+    )
+    return _kernels.coordination(xyz, pairs, owner, n, codes, r0, d0, nn, mm, boxes, pbc, triclinic)
+
+
 def compute_frames(
     traj: md.Trajectory, spec: FeatureSpec, atom_indices: np.ndarray | None = None
 ) -> np.ndarray:
@@ -54,16 +100,17 @@ def compute_frames(
         by_kind.setdefault(q[0], []).append(q)
     values: dict[str, np.ndarray] = {}
     for kind, quantities in by_kind.items():
-        atoms = np.array([q[1] for q in quantities], dtype=np.int64)
-        if local is not None:
-            mapped = local[atoms]
-            if np.any(mapped < 0):
-                bad = quantities[int(np.argwhere(mapped < 0)[0, 0])][2]
-                raise InputError(f"feature {bad!r}: uses atoms outside the selection (--select)")
-            atoms = mapped
-        atoms = np.ascontiguousarray(atoms)
-        kernel = _kernels.dihedrals if kind == "dihedral" else _kernels.distances
-        result = kernel(xyz, atoms, boxes, pbc, triclinic)
+        mapped = []
+        for q in quantities:
+            atoms = np.asarray(q[1], dtype=np.int64)
+            if local is not None:
+                atoms = local[atoms]
+                if np.any(atoms < 0):
+                    raise InputError(
+                        f"feature {q[2]!r}: uses atoms outside the selection (--select)"
+                    )
+            mapped.append(atoms)
+        result = _compute_kind(kind, xyz, mapped, quantities, boxes, pbc, triclinic)
         for column, q in enumerate(quantities):
             values[q[2]] = result[:, column]
     for column, feature in enumerate(spec.features):

@@ -11,28 +11,112 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from trajlens.exceptions import InputError
 
 
+def _num(value) -> str:
+    """A number as PLUMED input: 12 significant digits."""
+    text = format(float(value), ".12g")
+    return "0" if text == "-0" else text
+
+
+def _ids(atoms) -> str:
+    return ",".join(str(int(a) + 1) for a in atoms)
+
+
+def _groups(atoms, params) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    n_a = int(dict(params)["n_a"])
+    return tuple(atoms[:n_a]), tuple(atoms[n_a:])
+
+
+def _plumed_simple(action: str):
+    def lines(name, atoms, params):
+        return [f"{name}: {action} ATOMS={_ids(atoms)}"]
+
+    return lines
+
+
+def _plumed_inverse_distance(name, atoms, params):
+    return [
+        f"{name}_r: DISTANCE ATOMS={_ids(atoms)}",
+        f"{name}: CUSTOM ARG={name}_r FUNC=1/x PERIODIC=NO",
+    ]
+
+
+def switch_text(params) -> str:
+    """PLUMED's SWITCH={...} for coordination ``params``."""
+    p = dict(params)
+    kind = p["switch"].upper()
+    text = f"{kind} R_0={_num(p['r0'])} D_0={_num(p['d0'])}"
+    if kind == "RATIONAL":
+        text += f" NN={int(p['nn'])} MM={int(p['mm'])}"
+    return "{" + text + "}"
+
+
+def _plumed_coordination(name, atoms, params):
+    a, b = _groups(atoms, params)
+    groups = f"GROUPA={_ids(a)}" if a == b else f"GROUPA={_ids(a)} GROUPB={_ids(b)}"
+    return [f"{name}: COORDINATION {groups} SWITCH={switch_text(params)}"]
+
+
+def _plumed_rg(name, atoms, params):
+    # unweighted (PLUMED weights by mass only with MASS_WEIGHTED); PLUMED rebuilds the group
+    # whole through the periodic boundaries atom by atom, as trajlens does
+    return [f"{name}: GYRATION ATOMS={_ids(atoms)} TYPE=RADIUS"]
+
+
+def _plumed_min_distance(name, atoms, params):
+    # PLUMED 2.10's DISTANCES shortcut turns LOWEST into "<label>_lowest: LOWEST ARG=<label>"
+    # (the exact minimum of the vector of distances)
+    a, b = _groups(atoms, params)
+    return [
+        f"{name}_all: DISTANCES GROUPA={_ids(a)} GROUPB={_ids(b)} LOWEST",
+        f"{name}: COMBINE ARG={name}_all_lowest PERIODIC=NO",
+    ]
+
+
 @dataclass(frozen=True)
 class Kind:
-    """What a feature kind is: its arity, unit, periodicity and PLUMED action."""
+    """What a feature kind is: its arity, unit, periodicity and PLUMED action(s).
+
+    ``n_atoms`` is None for kinds over a variable number of atoms (at least ``min_atoms``);
+    ``plumed`` maps ``(name, atoms, params)`` to the PLUMED 2.10 lines computing the quantity
+    under the label ``name`` (atoms 0-based in, 1-based out).
+    """
 
     name: str
-    n_atoms: int
+    n_atoms: int | None
     unit: str
     periodic: bool
     plumed_action: str
+    plumed: Callable[[str, tuple[int, ...], tuple], list[str]] | None = None
+    min_atoms: int = 1
+    groups: bool = False
 
 
 KINDS: dict[str, Kind] = {
-    "dihedral": Kind("dihedral", 4, "rad", True, "TORSION"),
-    "distance": Kind("distance", 2, "nm", False, "DISTANCE"),
+    "dihedral": Kind("dihedral", 4, "rad", True, "TORSION", _plumed_simple("TORSION")),
+    "distance": Kind("distance", 2, "nm", False, "DISTANCE", _plumed_simple("DISTANCE")),
+    "angle": Kind("angle", 3, "rad", False, "ANGLE", _plumed_simple("ANGLE")),
+    "inverse_distance": Kind(
+        "inverse_distance", 2, "1/nm", False, "DISTANCE", _plumed_inverse_distance
+    ),
+    "coordination": Kind(
+        "coordination", None, "1", False, "COORDINATION", _plumed_coordination, 2, True
+    ),
+    "rg": Kind("rg", None, "nm", False, "GYRATION", _plumed_rg, 1),
+    "residue_min_distance": Kind(
+        "residue_min_distance", None, "nm", False, "DISTANCES", _plumed_min_distance, 2, True
+    ),
 }
+
+SWITCHES = ("rational", "exp", "gaussian")
+_SWITCH_DEFAULTS = {"switch": "rational", "r0": 0.6, "d0": 0.0, "nn": 6, "mm": 12}
+
 
 TRANSFORMS = ("none", "sin", "cos")
 
@@ -46,19 +130,27 @@ class Feature:
     Parameters
     ----------
     kind : str
-        One of :data:`KINDS` (``"dihedral"``, ``"distance"``).
+        One of :data:`KINDS`: ``"dihedral"``, ``"distance"``, ``"angle"``,
+        ``"inverse_distance"``, ``"coordination"``, ``"rg"``, ``"residue_min_distance"``.
     atoms : tuple of int
-        0-based atom indices into the full system (the file's atom order).
+        0-based atom indices into the full system (the file's atom order). For the two-group
+        kinds (``coordination``, ``residue_min_distance``) group A then group B, with
+        ``params["n_a"]`` the size of group A.
     name : str
         Label of the underlying quantity; also its PLUMED label (letters, digits, ``_``).
     transform : {"none", "sin", "cos"}
         Applied to the quantity (for periodic angles, sin/cos remove the periodicity).
+    params : tuple of (str, value) pairs, optional
+        Kind parameters, sorted by key (a dict is accepted): ``n_a`` for two-group kinds;
+        ``switch`` (rational, exp, gaussian), ``r0``, ``d0`` (nm), ``nn``, ``mm`` for
+        ``coordination`` (defaults rational, 0.6, 0, 6, 12).
     """
 
     kind: str
     atoms: tuple[int, ...]
     name: str
     transform: str = "none"
+    params: tuple = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -67,13 +159,19 @@ class Feature:
             )
         atoms = tuple(int(a) for a in self.atoms)
         object.__setattr__(self, "atoms", atoms)
-        if len(atoms) != KINDS[self.kind].n_atoms:
+        kind = KINDS[self.kind]
+        if kind.n_atoms is not None and len(atoms) != kind.n_atoms:
             raise InputError(
-                f"feature {self.name!r}: a {self.kind} needs {KINDS[self.kind].n_atoms} atoms, "
+                f"feature {self.name!r}: a {self.kind} needs {kind.n_atoms} atoms, got {len(atoms)}"
+            )
+        if kind.n_atoms is None and len(atoms) < kind.min_atoms:
+            raise InputError(
+                f"feature {self.name!r}: a {self.kind} needs at least {kind.min_atoms} atoms, "
                 f"got {len(atoms)}"
             )
         if min(atoms) < 0:
             raise InputError(f"feature {self.name!r}: atom indices must be >= 0, got {atoms}")
+        object.__setattr__(self, "params", self._check_params(self.params))
         if self.transform not in TRANSFORMS:
             raise InputError(
                 f"feature {self.name!r}: unknown transform {self.transform!r}; expected {TRANSFORMS}"
@@ -83,15 +181,73 @@ class Feature:
                 f"feature name {self.name!r}: expected letters, digits and '_' (a PLUMED label)"
             )
 
+    def _check_params(self, params) -> tuple:
+        try:
+            items = dict(params.items() if isinstance(params, dict) else params)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"feature {self.name!r}: params must be (key, value) pairs, got {params!r}"
+            ) from None
+        if self.kind == "coordination":
+            items = {**_SWITCH_DEFAULTS, **items}
+            items["switch"] = str(items["switch"]).lower()
+            if items["switch"] not in SWITCHES:
+                raise InputError(
+                    f"feature {self.name!r}: unknown switch {items['switch']!r}; "
+                    f"expected one of {SWITCHES}"
+                )
+            try:
+                for key in ("r0", "d0"):
+                    items[key] = float(items[key])
+                for key in ("nn", "mm"):
+                    items[key] = int(items[key])
+            except (TypeError, ValueError):
+                raise InputError(f"feature {self.name!r}: r0, d0, nn, mm must be numbers") from None
+            if not items["r0"] > 0 or items["d0"] < 0:
+                raise InputError(f"feature {self.name!r}: expected r0 > 0 and d0 >= 0 (nm)")
+            if items["nn"] <= 0 or items["mm"] <= items["nn"]:
+                raise InputError(f"feature {self.name!r}: expected 0 < nn < mm")
+        if KINDS[self.kind].groups:
+            try:
+                n_a = int(items["n_a"])
+            except (KeyError, TypeError, ValueError):
+                raise InputError(
+                    f"feature {self.name!r}: a {self.kind} needs params n_a (size of group A)"
+                ) from None
+            if not 0 < n_a < len(self.atoms):
+                raise InputError(
+                    f"feature {self.name!r}: n_a={n_a} must leave both groups non-empty"
+                )
+            items["n_a"] = n_a
+            a, b = set(self.atoms[:n_a]), set(self.atoms[n_a:])
+            if len(a) != n_a or len(b) != len(self.atoms) - n_a:
+                raise InputError(f"feature {self.name!r}: an atom is repeated within a group")
+            if a & b and a != b:
+                # PLUMED would count the pairs inside the overlap twice
+                raise InputError(
+                    f"feature {self.name!r}: groups A and B overlap partially; give disjoint "
+                    "or identical groups"
+                )
+        elif items:
+            raise InputError(f"feature {self.name!r}: a {self.kind} takes no params")
+        if len(self.atoms) != len(set(self.atoms)) and not KINDS[self.kind].groups:
+            raise InputError(f"feature {self.name!r}: an atom is repeated in {self.atoms}")
+        return tuple(sorted(items.items()))
+
+    @property
+    def plumed_lines(self) -> list[str]:
+        """PLUMED 2.10 lines computing the quantity (not the transform) under ``name``."""
+        return KINDS[self.kind].plumed(self.name, self.atoms, self.params)
+
     @property
     def label(self) -> str:
         """Column label: the quantity's name, prefixed by the transform if any."""
         return self.name if self.transform == "none" else f"{self.transform}_{self.name}"
 
     @property
-    def quantity(self) -> tuple[str, tuple[int, ...], str]:
-        """``(kind, atoms, name)``: what one PLUMED action computes."""
-        return (self.kind, self.atoms, self.name)
+    def quantity(self) -> tuple[str, tuple[int, ...], str, tuple]:
+        """``(kind, atoms, name, params)``: what one PLUMED action computes."""
+        return (self.kind, self.atoms, self.name, self.params)
 
     @property
     def periodic(self) -> tuple[float, float] | None:
@@ -146,8 +302,8 @@ class FeatureSpec:
     def labels(self) -> list[str]:
         return [f.label for f in self.features]
 
-    def quantities(self) -> list[tuple[str, tuple[int, ...], str]]:
-        """Unique ``(kind, atoms, name)`` in order of first use."""
+    def quantities(self) -> list[tuple[str, tuple[int, ...], str, tuple]]:
+        """Unique ``(kind, atoms, name, params)`` in order of first use."""
         seen: dict[tuple, None] = {}
         for f in self.features:
             seen.setdefault(f.quantity, None)
@@ -161,10 +317,7 @@ class FeatureSpec:
         return {
             "format": "trajlens-feature-spec",
             "version": 1,
-            "features": [
-                {"kind": f.kind, "atoms": list(f.atoms), "name": f.name, "transform": f.transform}
-                for f in self.features
-            ],
+            "features": [_feature_dict(f) for f in self.features],
         }
 
     @classmethod
@@ -180,15 +333,42 @@ class FeatureSpec:
         Path(path).write_text(json.dumps(self.to_dict(), indent=1) + "\n")
 
     @classmethod
-    def load(cls, path: str | Path) -> FeatureSpec:
+    def load(cls, path: str | Path, topology=None) -> FeatureSpec:
+        """Read a spec file: JSON (as :meth:`save` writes) or the text language.
+
+        Parameters
+        ----------
+        path : str or Path
+        topology : mdtraj.Topology, optional
+            Needed for a text spec (see :func:`trajlens.featurize.text.parse_spec`).
+        """
         path = Path(path)
         if not path.is_file():
             raise InputError(f"feature spec file {path} does not exist")
+        content = path.read_text()
+        if not content.lstrip().startswith("{"):
+            if topology is None:
+                raise InputError(
+                    f"{path}: a text feature spec needs a topology to resolve its selections"
+                )
+            from trajlens.featurize.text import parse_spec
+
+            try:
+                return parse_spec(content, topology)
+            except InputError as exc:
+                raise InputError(f"{path}: {exc}") from None
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(content)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
         return cls.from_dict(data)
+
+
+def _feature_dict(f: Feature) -> dict:
+    item = {"kind": f.kind, "atoms": list(f.atoms), "name": f.name, "transform": f.transform}
+    if f.params:
+        item["params"] = dict(f.params)
+    return item
 
 
 def _check_atoms(features: Sequence[Feature], n_atoms: int) -> None:
