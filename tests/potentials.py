@@ -4,23 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-# Müller & Brown, Theor. Chim. Acta 53, 75 (1979)
-_A = np.array([-200.0, -100.0, -170.0, 15.0])
-_a = np.array([-1.0, -1.0, -6.5, 0.7])
-_b = np.array([0.0, 0.0, 11.0, 0.6])
-_c = np.array([-10.0, -10.0, -6.5, 0.7])
-_x0 = np.array([1.0, 0.0, -0.5, -1.0])
-_y0 = np.array([0.0, 0.5, 1.5, 1.0])
+from trajlens.datasets import MUELLER_BROWN_MINIMA, mueller_brown
 
-#: The three minima of the Müller–Brown potential (to 1e-3).
-MUELLER_BROWN_MINIMA = np.array([[-0.558, 1.442], [0.623, 0.028], [-0.050, 0.467]])
-
-
-def mueller_brown(x, y):
-    x = np.asarray(x, dtype=float)[..., None]
-    y = np.asarray(y, dtype=float)[..., None]
-    terms = _A * np.exp(_a * (x - _x0) ** 2 + _b * (x - _x0) * (y - _y0) + _c * (y - _y0) ** 2)
-    return terms.sum(axis=-1)
+__all__ = ["MUELLER_BROWN_MINIMA", "boltzmann_grid", "mueller_brown", "sample_boltzmann"]
 
 
 def boltzmann_grid(potential, kT, lo=(-1.6, -0.4), hi=(1.1, 2.0), n=600):
