@@ -18,9 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import validate_data
 
 from trajlens.exceptions import InputError
 from trajlens.reduce import _kernels
+from trajlens.reduce._validation import as_list, as_weights
 
 METHODS = ("fps", "random", "staged")
 
@@ -164,3 +166,38 @@ def select_landmarks(
         idx = cand[rng.choice(n_cand, size=m, replace=False, p=prob)]
     vw, assign = voronoi_weights(X, X[idx], period, w)
     return Landmarks(indices=np.asarray(idx), X=X[idx], weights=vw, assignment=assign)
+
+
+def fit_inputs(estimator, X, weights, min_samples: int):
+    """Validate the inputs of a landmark estimator's ``fit`` and pick its landmarks.
+
+    Shared by MDS, sketch-map and UMAP: ``X`` is one array or a list (one per trajectory),
+    ``weights`` per-frame weights in the same layout. Uses the estimator's ``period``,
+    ``n_landmarks``, ``landmarks`` and ``random_state``.
+
+    Returns
+    -------
+    X : ndarray of float64, shape (n_frames, n_features)
+        All frames, trajectories concatenated.
+    weights : ndarray of float64 or None
+    period : ndarray of float64, shape (n_features,)
+    landmarks : Landmarks
+    """
+    blocks, _ = as_list(X)
+    ws = as_weights(weights, blocks)
+    blocks = [
+        validate_data(estimator, b, reset=k == 0, dtype=[np.float64, np.float32])
+        for k, b in enumerate(blocks)
+    ]
+    Xa = np.concatenate([np.asarray(b, dtype=np.float64) for b in blocks])
+    w = None if ws is None else np.concatenate(ws)
+    if Xa.shape[0] < min_samples:
+        name = type(estimator).__name__
+        raise ValueError(
+            f"{name} needs at least {min_samples} samples, got n_samples={Xa.shape[0]}"
+        )
+    period = as_period(estimator.period, Xa.shape[1])
+    lm = select_landmarks(
+        Xa, estimator.n_landmarks, estimator.landmarks, period, w, estimator.random_state
+    )
+    return Xa, w, period, lm

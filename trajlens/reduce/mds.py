@@ -14,8 +14,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from trajlens.reduce import _kernels
-from trajlens.reduce._validation import as_list, as_weights
-from trajlens.reduce.landmarks import as_period, pairwise_distances, select_landmarks
+from trajlens.reduce._validation import as_list
+from trajlens.reduce.landmarks import fit_inputs, pairwise_distances
 
 METHODS = ("classical", "smacof")
 
@@ -87,12 +87,6 @@ def smacof(D, n_components=2, weights=None, init=None, max_iter=300, tol=1e-6, r
     return Y, stress, n_iter
 
 
-def _stack(blocks, ws):
-    X = np.concatenate([np.asarray(b, dtype=np.float64) for b in blocks])
-    w = None if ws is None else np.concatenate(ws)
-    return X, w
-
-
 class MDS(TransformerMixin, BaseEstimator):
     """Classical or metric (SMACOF) MDS fitted on landmarks, with out-of-sample projection.
 
@@ -148,19 +142,7 @@ class MDS(TransformerMixin, BaseEstimator):
         """Fit on frames (n_frames, n_features) or a list of them; optional per-frame weights."""
         if self.method not in METHODS:
             raise ValueError(f"method: expected one of {METHODS}, got {self.method!r}")
-        blocks, _ = as_list(X)
-        ws = as_weights(weights, blocks)
-        blocks = [
-            validate_data(self, b, reset=k == 0, dtype=[np.float64, np.float32])
-            for k, b in enumerate(blocks)
-        ]
-        Xa, w = _stack(blocks, ws)
-        if Xa.shape[0] < 2:
-            raise ValueError(f"MDS needs at least 2 samples, got n_samples={Xa.shape[0]}")
-        self._period = as_period(self.period, Xa.shape[1])
-        lm = select_landmarks(
-            Xa, self.n_landmarks, self.landmarks, self._period, w, self.random_state
-        )
+        Xa, w, self._period, lm = fit_inputs(self, X, weights, min_samples=2)
         D = pairwise_distances(lm.X, lm.X, self._period)
         Y, eig = classical_mds(D, self.n_components)
         lw = lm.weights if w is not None or len(lm.indices) < len(Xa) else np.ones(len(lm.X))

@@ -27,9 +27,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from trajlens.reduce import _kernels
-from trajlens.reduce._validation import as_list, as_weights
-from trajlens.reduce.landmarks import as_period, pairwise_distances, select_landmarks
-from trajlens.reduce.mds import _stack, classical_mds, smacof
+from trajlens.reduce._validation import as_list
+from trajlens.reduce.landmarks import fit_inputs, pairwise_distances
+from trajlens.reduce.mds import classical_mds, smacof
 
 PROJECTIONS = ("minimize", "kernel")
 
@@ -373,19 +373,7 @@ class SketchMap(TransformerMixin, BaseEstimator):
             raise ValueError(f"projection: expected one of {PROJECTIONS}, got {self.projection!r}")
         if not 0.0 <= float(self.mix) <= 1.0:
             raise ValueError(f"mix: expected a number in [0, 1], got {self.mix!r}")
-        blocks, _ = as_list(X)
-        ws = as_weights(weights, blocks)
-        blocks = [
-            validate_data(self, b, reset=k == 0, dtype=[np.float64, np.float32])
-            for k, b in enumerate(blocks)
-        ]
-        Xa, w = _stack(blocks, ws)
-        if Xa.shape[0] < 3:
-            raise ValueError(f"SketchMap needs at least 3 samples, got n_samples={Xa.shape[0]}")
-        self._period = as_period(self.period, Xa.shape[1])
-        lm = select_landmarks(
-            Xa, self.n_landmarks, self.landmarks, self._period, w, self.random_state
-        )
+        _, _, self._period, lm = fit_inputs(self, X, weights, min_samples=3)
         D = pairwise_distances(lm.X, lm.X, self._period)
         off = D[~np.eye(len(D), dtype=bool)]
         med = float(np.median(off)) if off.size else 1.0

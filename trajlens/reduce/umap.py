@@ -14,9 +14,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from trajlens.reduce._validation import as_list, as_weights
-from trajlens.reduce.landmarks import as_period, select_landmarks
-from trajlens.reduce.mds import _stack
+from trajlens.reduce._validation import as_list
+from trajlens.reduce.landmarks import fit_inputs
 
 
 def unwrap_periodic(X: np.ndarray, period: np.ndarray) -> np.ndarray:
@@ -100,19 +99,7 @@ class UMAP(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None, weights=None):
         """Fit on frames (n_frames, n_features) or a list of them; optional per-frame weights."""
-        blocks, _ = as_list(X)
-        ws = as_weights(weights, blocks)
-        blocks = [
-            validate_data(self, b, reset=k == 0, dtype=[np.float64, np.float32])
-            for k, b in enumerate(blocks)
-        ]
-        Xa, w = _stack(blocks, ws)
-        if Xa.shape[0] < 3:
-            raise ValueError(f"UMAP needs at least 3 samples, got n_samples={Xa.shape[0]}")
-        self._period = as_period(self.period, Xa.shape[1])
-        lm = select_landmarks(
-            Xa, self.n_landmarks, self.landmarks, self._period, w, self.random_state
-        )
+        _, _, self._period, lm = fit_inputs(self, X, weights, min_samples=3)
         Z = unwrap_periodic(lm.X, self._period)
         seed = self.random_state
         if isinstance(seed, np.random.RandomState):
