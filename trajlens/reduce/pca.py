@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
+from trajlens.reduce._linear import LinearProjectionMixin
 from trajlens.reduce._moments import RunningMoments
 from trajlens.reduce._validation import as_list, as_weights
 
@@ -26,7 +27,7 @@ def pca_from_moments(moments: RunningMoments, n_components: int):
     return evecs[:n_components], evals[:n_components], float(np.trace(cov))
 
 
-class PCA(TransformerMixin, BaseEstimator):
+class PCA(LinearProjectionMixin, TransformerMixin, BaseEstimator):
     """PCA whose covariance is accumulated in float64 over chunks and trajectories.
 
     Accepts one array or a list of arrays (one per trajectory) and optional per-frame
@@ -104,21 +105,3 @@ class PCA(TransformerMixin, BaseEstimator):
         """Add a block of frames to the accumulated moments and refit."""
         first = not hasattr(self, "_moments")
         return self._accumulate(X, weights, reset=first)._finish()
-
-    def transform(self, X):
-        """Project frames: ``(X - mean_) @ components_.T``; a list in gives a list out."""
-        check_is_fitted(self)
-        blocks, was_list = as_list(X)
-        out = []
-        for block in blocks:
-            block = validate_data(self, block, reset=False, dtype=[np.float64, np.float32])
-            out.append(((block - self.mean_) @ self.components_.T).astype(block.dtype, copy=False))
-        return out if was_list else out[0]
-
-    def fit_transform(self, X, y=None, weights=None):
-        return self.fit(X, weights=weights).transform(X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

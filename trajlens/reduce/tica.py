@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
+from trajlens.reduce._linear import LinearProjectionMixin
 from trajlens.reduce._validation import as_list, as_weights
 
 SCALINGS = (None, "kinetic_map", "commute_map")
@@ -125,7 +126,7 @@ def tica(
     return model.mean_, model.components_, model.eigenvalues_
 
 
-class TICA(TransformerMixin, BaseEstimator):
+class TICA(LinearProjectionMixin, TransformerMixin, BaseEstimator):
     """Time-lagged independent component analysis.
 
     Parameters
@@ -225,21 +226,3 @@ class TICA(TransformerMixin, BaseEstimator):
         self.cov_00_, self.cov_0t_ = c00, c0t
         self.n_pairs_ = mom.n_pairs
         return self
-
-    def transform(self, X):
-        """Project frames: ``(X - mean_) @ components_.T``; a list in gives a list out."""
-        check_is_fitted(self)
-        blocks, was_list = as_list(X)
-        out = []
-        for b in blocks:
-            b = validate_data(self, b, reset=False, dtype=[np.float64, np.float32])
-            out.append(((b - self.mean_) @ self.components_.T).astype(b.dtype, copy=False))
-        return out if was_list else out[0]
-
-    def fit_transform(self, X, y=None, weights=None):
-        return self.fit(X, weights=weights).transform(X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
