@@ -1,16 +1,22 @@
 """Features: specs that keep their provenance, and numba kernels that compute them."""
 
 from trajlens.featurize.builders import (
+    aligned_positions,
     angles,
     atom_dihedrals,
     atom_pair_distances,
     backbone_dihedrals,
     coordination,
+    coordination_numbers,
     dihedral_angles,
     inverse_distances,
     radius_of_gyration,
     residue_min_distances,
+    rmsd,
     selection_pair_distances,
+    steinhardt,
+    symmetry_functions_g2,
+    symmetry_functions_g4,
 )
 from trajlens.featurize.core import compute_frames, featurize
 from trajlens.featurize.spec import KINDS, Feature, FeatureSpec
@@ -18,6 +24,12 @@ from trajlens.featurize.text import parse_spec
 
 __all__ = [
     "KINDS",
+    "aligned_positions",
+    "coordination_numbers",
+    "rmsd",
+    "steinhardt",
+    "symmetry_functions_g2",
+    "symmetry_functions_g4",
     "Feature",
     "FeatureSpec",
     "angles",

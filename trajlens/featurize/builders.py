@@ -281,3 +281,205 @@ def residue_min_distances(
             )
         )
     return FeatureSpec(tuple(features))
+
+
+def _reference_coords(reference, atoms: Sequence[int], frame: int, what: str) -> tuple:
+    """Flat (x, y, z, ...) nm of ``atoms`` in ``reference`` (mdtraj.Trajectory or array)."""
+    atoms = list(atoms)
+    if isinstance(reference, md.Trajectory):
+        if not 0 <= frame < reference.n_frames:
+            raise InputError(f"{what}: frame {frame} is outside the reference's frames")
+        if max(atoms) >= reference.n_atoms:
+            raise InputError(
+                f"{what}: atom {max(atoms)} is outside the reference ({reference.n_atoms} atoms)"
+            )
+        xyz = reference.xyz[frame][atoms]
+    else:
+        xyz = np.asarray(reference, dtype=np.float64)
+        if xyz.ndim != 2 or xyz.shape[1] != 3:
+            raise InputError(f"{what}: reference must be an mdtraj.Trajectory or (n_atoms, 3) nm")
+        xyz = xyz[atoms]
+    return tuple(float(v) for v in np.asarray(xyz, dtype=np.float64).reshape(-1))
+
+
+def rmsd(reference, atoms: Iterable[int], name: str = "rmsd", *, frame: int = 0) -> FeatureSpec:
+    """RMSD (nm) of 0-based ``atoms`` to a reference after optimal superposition.
+
+    Same as ``mdtraj.rmsd(traj, reference, frame, atom_indices=atoms)`` (uniform weights,
+    the atoms both fitted and measured); PLUMED ``RMSD TYPE=OPTIMAL`` with a reference PDB
+    (see :func:`trajlens.cvs.plumed.feature_files`).
+
+    Parameters
+    ----------
+    reference : mdtraj.Trajectory or ndarray of shape (n_atoms, 3)
+        Full-system reference structure (nm); ``frame`` picks its frame.
+    atoms : iterable of int
+        At least 3 atoms.
+    """
+    atoms = [int(a) for a in atoms]
+    if len(atoms) < 3:
+        raise InputError(f"rmsd {name!r}: needs at least 3 atoms, got {len(atoms)}")
+    ref = _reference_coords(reference, atoms, frame, f"rmsd {name!r}")
+    return FeatureSpec((Feature("rmsd", tuple(atoms), name, params={"reference": ref}),))
+
+
+def aligned_positions(
+    reference,
+    atoms: Iterable[int],
+    fit_atoms: Iterable[int] | None = None,
+    *,
+    frame: int = 0,
+    prefix: str = "pos",
+) -> FeatureSpec:
+    """Cartesian coordinates (nm) of ``atoms`` after superposing ``fit_atoms`` on a reference.
+
+    As ``traj.superpose(reference, frame, atom_indices=fit_atoms)`` then
+    ``traj.xyz[:, atoms]``: three columns per atom, ``<prefix>_<atom+1>_x`` (``_y``, ``_z``).
+    PLUMED: ``FIT_TO_TEMPLATE TYPE=OPTIMAL`` then ``POSITION NOPBC``.
+
+    Parameters
+    ----------
+    reference : mdtraj.Trajectory or ndarray of shape (n_atoms, 3)
+    atoms : iterable of int
+        Atoms whose coordinates are the features.
+    fit_atoms : iterable of int, optional
+        Atoms superposed (at least 3); default ``atoms``.
+    """
+    atoms = [int(a) for a in atoms]
+    fit = atoms if fit_atoms is None else [int(a) for a in fit_atoms]
+    if len(fit) < 3:
+        raise InputError(f"aligned positions: need at least 3 fit atoms, got {len(fit)}")
+    ref = _reference_coords(reference, fit, frame, "aligned positions")
+    features = []
+    for a in atoms:
+        for axis in "xyz":
+            features.append(
+                Feature(
+                    "aligned_position",
+                    (a, *fit),
+                    f"{prefix}_{a + 1}_{axis}",
+                    params={"axis": axis, "reference": ref},
+                )
+            )
+    return FeatureSpec(tuple(features))
+
+
+def _environment(
+    kind: str,
+    centers: Iterable[int],
+    neighbours: Iterable[int] | None,
+    prefix: str,
+    per_atom: bool,
+    params: dict,
+) -> FeatureSpec:
+    centers = [int(a) for a in centers]
+    neighbours = centers if neighbours is None else [int(a) for a in neighbours]
+    if not centers or not neighbours:
+        raise InputError(f"{prefix}: needs at least one centre and one neighbour atom")
+    if per_atom:
+        groups = [([c], f"{prefix}_{c + 1}") for c in centers]
+    else:
+        groups = [(centers, f"{prefix}_mean")]
+    features = []
+    for group, name in groups:
+        p = {**params, "n_a": len(group)}
+        features.append(Feature(kind, tuple(group + neighbours), name, params=p))
+    return FeatureSpec(tuple(features))
+
+
+def coordination_numbers(
+    centers: Iterable[int],
+    neighbours: Iterable[int] | None = None,
+    *,
+    per_atom: bool = True,
+    prefix: str = "cn",
+    switch: str = "rational",
+    r0: float = 0.6,
+    d0: float = 0.0,
+    nn: int = 6,
+    mm: int = 12,
+) -> FeatureSpec:
+    """Per-atom coordination numbers sum_{j in neighbours, j != i} s(r_ij) (PLUMED's
+    COORDINATIONNUMBER with SWITCH={RATIONAL|EXP|GAUSSIAN ...}).
+
+    Parameters
+    ----------
+    centers : iterable of int
+        0-based atoms i; one column each (``cn_<i+1>``), or with ``per_atom=False`` one
+        column ``cn_mean``, the mean over them.
+    neighbours : iterable of int, optional
+        Atoms j counted (default: ``centers``); a centre is never its own neighbour.
+    switch, r0, d0, nn, mm
+        PLUMED switching function (r0, d0 in nm), as :func:`coordination`.
+    """
+    params = {"switch": switch, "r0": r0, "d0": d0, "nn": nn, "mm": mm}
+    return _environment("coordination_number", centers, neighbours, prefix, per_atom, params)
+
+
+def steinhardt(
+    centers: Iterable[int],
+    neighbours: Iterable[int] | None = None,
+    l: int = 6,  # noqa: E741 (the order's usual name)
+    *,
+    per_atom: bool = True,
+    prefix: str | None = None,
+    switch: str = "rational",
+    r0: float = 0.35,
+    d0: float = 0.0,
+    nn: int = 6,
+    mm: int = 12,
+) -> FeatureSpec:
+    """Steinhardt order parameters Q_l as PLUMED 2.10's Q4/Q6 define them.
+
+    Q_l(i) = sqrt(sum_m |sum_j s(r_ij) Y_lm(r_ij)|^2) / sum_j s(r_ij), with the orthonormal
+    spherical harmonics and PLUMED's switching function s; PLUMED omits Steinhardt's factor
+    sqrt(4 pi / (2l + 1)). Columns ``q<l>_<i+1>`` per atom, or ``q<l>_mean`` (PLUMED's MEAN).
+
+    Parameters
+    ----------
+    l : {1, 3, 4, 6}
+    Others as :func:`coordination_numbers`.
+    """
+    params = {"l": l, "switch": switch, "r0": r0, "d0": d0, "nn": nn, "mm": mm}
+    prefix = prefix or f"q{int(l)}"
+    return _environment("steinhardt", centers, neighbours, prefix, per_atom, params)
+
+
+def symmetry_functions_g2(
+    centers: Iterable[int],
+    neighbours: Iterable[int] | None = None,
+    *,
+    eta: float,
+    rc: float,
+    rs: float = 0.0,
+    per_atom: bool = True,
+    prefix: str = "g2",
+) -> FeatureSpec:
+    """Behler-Parrinello radial symmetry function G2 (dimensionless).
+
+    G2(i) = sum_j exp(-eta (r_ij - rs)^2) fc(r_ij), fc(r) = (cos(pi r / rc) + 1) / 2 below
+    ``rc``; eta in nm^-2, rs and rc in nm. Columns ``g2_<i+1>`` or ``g2_mean``.
+    """
+    params = {"eta": eta, "rs": rs, "rc": rc}
+    return _environment("symmetry_g2", centers, neighbours, prefix, per_atom, params)
+
+
+def symmetry_functions_g4(
+    centers: Iterable[int],
+    neighbours: Iterable[int] | None = None,
+    *,
+    eta: float,
+    zeta: float,
+    lam: float,
+    rc: float,
+    per_atom: bool = True,
+    prefix: str = "g4",
+) -> FeatureSpec:
+    """Behler-Parrinello angular symmetry function G4 (dimensionless).
+
+    G4(i) = 2^(1-zeta) sum_{j<k} (1 + lam cos theta_jik)^zeta exp(-eta (r_ij^2 + r_ik^2 +
+    r_jk^2)) fc(r_ij) fc(r_ik) fc(r_jk), over unordered neighbour pairs (half of Behler's
+    sum over j != k); ``lam`` is +1 or -1, eta in nm^-2, rc in nm. No PLUMED export.
+    """
+    params = {"eta": eta, "zeta": zeta, "lambda": lam, "rc": rc}
+    return _environment("symmetry_g4", centers, neighbours, prefix, per_atom, params)

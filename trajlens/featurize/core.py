@@ -8,7 +8,7 @@ import mdtraj as md
 import numpy as np
 
 from trajlens.exceptions import InputError
-from trajlens.featurize import _kernels
+from trajlens.featurize import _compute_more, _kernels
 from trajlens.featurize.spec import FeatureSpec, _check_atoms
 from trajlens.io.trajectory import TrajectorySet
 
@@ -48,6 +48,8 @@ def _group_pairs(atoms: np.ndarray, n_a: int, unordered: bool) -> np.ndarray:
 
 def _compute_kind(kind, xyz, atoms, quantities, boxes, pbc, triclinic) -> np.ndarray:
     """Values (float32, (n_frames, len(quantities))) of quantities of one kind."""
+    if kind in _compute_more.KINDS:
+        return _compute_more.compute(kind, xyz, atoms, quantities, boxes, pbc, triclinic)
     if kind in _FIXED:
         return _FIXED[kind](xyz, np.ascontiguousarray(np.stack(atoms)), boxes, pbc, triclinic)
     if kind == "rg":

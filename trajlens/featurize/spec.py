@@ -96,6 +96,10 @@ class Kind:
     plumed: Callable[[str, tuple[int, ...], tuple], list[str]] | None = None
     min_atoms: int = 1
     groups: bool = False
+    #: groups A and B may overlap (self pairs are skipped), as in PLUMED's SPECIESA/SPECIESB
+    overlap: bool = False
+    #: ``(name, atoms, params) -> {file name: text}``: files the PLUMED lines refer to
+    plumed_files: Callable[[str, tuple[int, ...], tuple], dict[str, str]] | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -188,6 +192,8 @@ class Feature:
             raise InputError(
                 f"feature {self.name!r}: params must be (key, value) pairs, got {params!r}"
             ) from None
+        if self.kind in _spec_more.CHECKS:
+            return _spec_more.CHECKS[self.kind](self, items)
         if self.kind == "coordination":
             items = {**_SWITCH_DEFAULTS, **items}
             items["switch"] = str(items["switch"]).lower()
@@ -314,18 +320,34 @@ class FeatureSpec:
         return max((max(f.atoms) for f in self.features), default=-1)
 
     def to_dict(self) -> dict:
-        return {
+        refs: dict[tuple, str] = {}
+        out = {
             "format": "trajlens-feature-spec",
             "version": 1,
-            "features": [_feature_dict(f) for f in self.features],
+            "features": [_feature_dict(f, refs) for f in self.features],
         }
+        if refs:
+            # reference structures (RMSD, aligned positions) are written once, named "@refK"
+            out["references"] = {key: list(value) for value, key in refs.items()}
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> FeatureSpec:
         if not isinstance(data, dict) or data.get("format") != "trajlens-feature-spec":
             raise InputError("feature spec: expected a 'trajlens-feature-spec' document")
         try:
-            return cls(tuple(Feature(**item) for item in data["features"]))
+            refs = {k: tuple(v) for k, v in data.get("references", {}).items()}
+            features = []
+            for item in data["features"]:
+                item = dict(item)
+                params = dict(item.get("params", {}))
+                for key, value in params.items():
+                    if isinstance(value, str) and value.startswith("@"):
+                        params[key] = refs[value[1:]]
+                if params:
+                    item["params"] = params
+                features.append(Feature(**item))
+            return cls(tuple(features))
         except (KeyError, TypeError) as exc:
             raise InputError(f"feature spec: malformed entry ({exc})") from None
 
@@ -364,10 +386,14 @@ class FeatureSpec:
         return cls.from_dict(data)
 
 
-def _feature_dict(f: Feature) -> dict:
+def _feature_dict(f: Feature, refs: dict[tuple, str]) -> dict:
     item = {"kind": f.kind, "atoms": list(f.atoms), "name": f.name, "transform": f.transform}
     if f.params:
-        item["params"] = dict(f.params)
+        params = dict(f.params)
+        for key, value in params.items():
+            if isinstance(value, tuple):
+                params[key] = "@" + refs.setdefault(value, f"ref{len(refs)}")
+        item["params"] = params
     return item
 
 
@@ -378,3 +404,10 @@ def _check_atoms(features: Sequence[Feature], n_atoms: int) -> None:
                 f"feature {f.label!r}: atom index {max(f.atoms)} is out of range for a system of "
                 f"{n_atoms} atoms"
             )
+
+
+# kinds for structures (RMSD, aligned positions) and atomic environments (coordination
+# numbers, Steinhardt, symmetry functions): registered last, they use the helpers above
+from trajlens.featurize import _spec_more  # noqa: E402
+
+KINDS.update(_spec_more.KINDS)

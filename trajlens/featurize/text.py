@@ -14,6 +14,17 @@ are mdtraj selection strings in single or double quotes)::
     rg SEL [name=LABEL]                       unweighted radius of gyration (nm)
     mindist SEL_A SEL_B                       closest heavy-atom distance (nm) between every
                                               residue of SEL_A and every other residue of SEL_B
+    rmsd SEL ref=FILE [frame=0] [name=LABEL]  RMSD (nm) to frame of FILE after optimal fit
+    aligned SEL ref=FILE [fit=SEL] [frame=0]  x, y, z (nm) of SEL after fitting fit (default
+                                              SEL) onto frame of FILE
+    coordnum SEL [SEL_B] [switch=.. r0=.. d0=.. nn=.. mm=..] [mean]
+                                              coordination number of each atom of SEL over
+                                              SEL_B (default SEL); ``mean``: one column, the
+                                              mean over SEL
+    q4 | q6 SEL [SEL_B] [switch..] [mean]     Steinhardt Q4/Q6 as PLUMED (r0 default 0.35)
+    g2 SEL [SEL_B] eta=.. rc=.. [rs=0] [mean] Behler-Parrinello radial symmetry function
+    g4 SEL [SEL_B] eta=.. zeta=.. lambda=.. rc=.. [mean]
+                                              Behler-Parrinello angular symmetry function
 
 Example: ``phi psi chi1; distances "name CA"; contacts "resid 0 to 3" "resid 5 to 8" r0=0.6;
 rg "backbone"``.
@@ -31,7 +42,11 @@ from trajlens.featurize import builders
 from trajlens.featurize.spec import FeatureSpec
 
 DIHEDRALS = ("phi", "psi", "omega", "chi1", "chi2", "chi3", "chi4")
-KEYWORDS = (*DIHEDRALS, "distances", "inverse_distances", "angles", "contacts", "rg", "mindist")
+KEYWORDS = (
+    *DIHEDRALS,
+    *("distances", "inverse_distances", "angles", "contacts", "rg", "mindist"),
+    *("rmsd", "aligned", "coordnum", "q4", "q6", "g2", "g4"),
+)
 _CONTACT_OPTIONS = ("switch", "r0", "d0", "nn", "mm", "name")
 
 
@@ -182,6 +197,8 @@ def parse_spec(text: str, topology: md.Topology) -> FeatureSpec:
             except ValueError:
                 raise InputError(f"feature spec: contacts: bad number in {options}") from None
             part = builders.coordination(a, b, name, **kwargs)
+        elif keyword in ("rmsd", "aligned", "coordnum", "q4", "q6", "g2", "g4"):
+            part = _more(keyword, tokens[1:], topology, used)
         else:  # mindist
             args, _ = _split_options(tokens[1:], keyword, ())
             _arity(args, keyword, 2, 2)
@@ -213,3 +230,80 @@ def _bonded_triplets(topology: md.Topology, atoms: set[int]) -> list[tuple[int, 
         for b in sorted(neighbours)
         for a, c in itertools.combinations(sorted(neighbours[b]), 2)
     ]
+
+
+_MORE_OPTIONS = {
+    "rmsd": ("ref", "frame", "name"),
+    "aligned": ("ref", "frame", "fit"),
+    "coordnum": ("switch", "r0", "d0", "nn", "mm"),
+    "q4": ("switch", "r0", "d0", "nn", "mm"),
+    "q6": ("switch", "r0", "d0", "nn", "mm"),
+    "g2": ("eta", "rs", "rc"),
+    "g4": ("eta", "zeta", "lambda", "rc"),
+}
+
+
+def _number(keyword: str, key: str, value: str, cast=float):
+    try:
+        return cast(value)
+    except ValueError:
+        raise InputError(f"feature spec: {keyword}: {key}={value!r} is not a number") from None
+
+
+def _reference_file(keyword: str, options: dict, topology: md.Topology):
+    from pathlib import Path
+
+    if "ref" not in options:
+        raise InputError(f"feature spec: {keyword} needs ref=FILE (a reference structure)")
+    path = Path(options["ref"])
+    if not path.is_file():
+        raise InputError(f"feature spec: {keyword}: reference file {path} does not exist")
+    try:
+        ref = md.load(str(path))
+    except Exception as exc:
+        raise InputError(f"feature spec: {keyword}: cannot read {path}: {exc}") from None
+    if ref.n_atoms != topology.n_atoms:
+        raise InputError(
+            f"feature spec: {keyword}: {path} has {ref.n_atoms} atoms, the topology "
+            f"{topology.n_atoms}"
+        )
+    return ref, _number(keyword, "frame", options.get("frame", "0"), int)
+
+
+def _more(keyword: str, tokens: list[str], topology: md.Topology, used: set[str]) -> FeatureSpec:
+    """Structure (rmsd, aligned) and environment (coordnum, q4, q6, g2, g4) statements."""
+    mean = "mean" in tokens
+    tokens = [t for t in tokens if t != "mean"]
+    args, options = _split_options(tokens, keyword, _MORE_OPTIONS[keyword])
+    if keyword in ("rmsd", "aligned"):
+        _arity(args, keyword, 1, 1)
+        ref, frame = _reference_file(keyword, options, topology)
+        atoms = _select(topology, args[0], keyword, 3 if keyword == "rmsd" else 1)
+        if keyword == "rmsd":
+            name = options.get("name") or _unique("rmsd", used)
+            return builders.rmsd(ref, atoms, name, frame=frame)
+        fit = _select(topology, options["fit"], keyword, 3) if "fit" in options else None
+        return builders.aligned_positions(ref, atoms, fit, frame=frame)
+    _arity(args, keyword, 1, 2)
+    centers = _select(topology, args[0], keyword)
+    neighbours = _select(topology, args[-1], keyword)
+    kwargs: dict = {}
+    for key, value in options.items():
+        if key == "switch":
+            kwargs[key] = value
+        else:
+            kwargs[key] = _number(keyword, key, value, int if key in ("nn", "mm") else float)
+    if keyword == "coordnum":
+        return builders.coordination_numbers(centers, neighbours, per_atom=not mean, **kwargs)
+    if keyword in ("q4", "q6"):
+        return builders.steinhardt(
+            centers, neighbours, int(keyword[1]), per_atom=not mean, **kwargs
+        )
+    required = ("eta", "rc") if keyword == "g2" else ("eta", "zeta", "lambda", "rc")
+    missing = [k for k in required if k not in kwargs]
+    if missing:
+        raise InputError(f"feature spec: {keyword} needs {', '.join(k + '=' for k in missing)}")
+    if keyword == "g2":
+        return builders.symmetry_functions_g2(centers, neighbours, per_atom=not mean, **kwargs)
+    kwargs["lam"] = kwargs.pop("lambda")
+    return builders.symmetry_functions_g4(centers, neighbours, per_atom=not mean, **kwargs)
