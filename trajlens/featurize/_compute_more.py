@@ -72,9 +72,7 @@ def compute(kind, xyz, atoms, quantities, boxes, pbc, triclinic) -> np.ndarray:
         codes = np.array([_SWITCH_CODES[p["switch"]] for p in params], dtype=np.int64)
         switch = (codes, column("r0"), column("d0"), column("nn"), column("mm"))
         if kind == "coordination_number":
-            return env.coordination_numbers(
-                xyz, flat, offsets, n_a, *switch, boxes, pbc, triclinic
-            )
+            return env.coordination_numbers(xyz, flat, offsets, n_a, *switch, boxes, pbc, triclinic)
         ells = column("l", np.int64)
         return env.steinhardt(xyz, flat, offsets, n_a, ells, *switch, boxes, pbc, triclinic)
     if kind == "symmetry_g2":

@@ -77,18 +77,18 @@ def coordination_numbers(xyz, atoms, offsets, n_a, codes, r0, d0, nn, mm, boxes,
 
 
 @njit(cache=True)
-def _legendre(l, m, z):
+def _legendre(ell, m, z):
     """Associated Legendre P_l^m(z) without the (1 - z^2)^(m/2) factor (Condon-Shortley)."""
     pmm = 1.0
     for k in range(1, m + 1):
         pmm *= -(2.0 * k - 1.0)
-    if l == m:
+    if ell == m:
         return pmm
     pm1 = z * (2.0 * m + 1.0) * pmm
-    if l == m + 1:
+    if ell == m + 1:
         return pm1
     value = 0.0
-    for ll in range(m + 2, l + 1):
+    for ll in range(m + 2, ell + 1):
         value = ((2.0 * ll - 1.0) * z * pm1 - (ll + m - 1.0) * pmm) / (ll - m)
         pmm = pm1
         pm1 = value
@@ -96,14 +96,14 @@ def _legendre(l, m, z):
 
 
 @njit(cache=True)
-def _norms(l):
+def _norms(ell):
     """sqrt((2l + 1) / (4 pi) (l - m)! / (l + m)!) for m = 0..l."""
-    out = np.empty(l + 1)
-    for m in range(l + 1):
+    out = np.empty(ell + 1)
+    for m in range(ell + 1):
         ratio = 1.0
-        for k in range(l - m + 1, l + m + 1):
+        for k in range(ell - m + 1, ell + m + 1):
             ratio /= k
-        out[m] = np.sqrt((2.0 * l + 1.0) / (4.0 * np.pi) * ratio)
+        out[m] = np.sqrt((2.0 * ell + 1.0) / (4.0 * np.pi) * ratio)
     return out
 
 
@@ -127,8 +127,8 @@ def steinhardt(xyz, atoms, offsets, n_a, ells, codes, r0, d0, nn, mm, boxes, pbc
         re = np.empty(7)
         im = np.empty(7)
         for q in range(n_q):
-            l = ells[q]
-            norm = _norms(l)
+            ell = ells[q]
+            norm = _norms(ell)
             start, split, stop = offsets[q], offsets[q] + n_a[q], offsets[q + 1]
             total = 0.0
             for a in range(start, split):
@@ -149,13 +149,13 @@ def steinhardt(xyz, atoms, offsets, n_a, ells, codes, r0, d0, nn, mm, boxes, pbc
                     # (x + i y)^m / r^m = sin^m(theta) e^{i m phi}
                     ux, uy = d[0] / r, d[1] / r
                     pr, pim = 1.0, 0.0
-                    for m in range(l + 1):
-                        p = w * norm[m] * _legendre(l, m, z)
+                    for m in range(ell + 1):
+                        p = w * norm[m] * _legendre(ell, m, z)
                         re[m] += p * pr
                         im[m] += p * pim
                         pr, pim = pr * ux - pim * uy, pr * uy + pim * ux
                 s = re[0] * re[0] + im[0] * im[0]
-                for m in range(1, l + 1):
+                for m in range(1, ell + 1):
                     s += 2.0 * (re[m] * re[m] + im[m] * im[m])  # |q_{l,-m}| = |q_{l,m}|
                 total += np.sqrt(s) / denom
             out[f, q] = total / (split - start)

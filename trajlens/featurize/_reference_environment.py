@@ -20,20 +20,20 @@ def coordination_number(xyz, center, neighbours, boxes=None, **switch_params):
     return switch(r, **switch_params).sum(axis=1)
 
 
-def spherical_harmonics(l: int, d: np.ndarray) -> np.ndarray:
+def spherical_harmonics(ell: int, d: np.ndarray) -> np.ndarray:
     """Y_lm(d) for m = -l..l (last axis), orthonormal, Condon-Shortley phase (scipy)."""
     r = np.linalg.norm(d, axis=-1)
     theta = np.arccos(np.clip(d[..., 2] / r, -1.0, 1.0))
     phi = np.arctan2(d[..., 1], d[..., 0])
-    ms = np.arange(-l, l + 1)
-    return np.stack([special.sph_harm_y(l, m, theta, phi) for m in ms], axis=-1)
+    ms = np.arange(-ell, ell + 1)
+    return np.stack([special.sph_harm_y(ell, m, theta, phi) for m in ms], axis=-1)
 
 
-def steinhardt(xyz, center, neighbours, l, boxes=None, **switch_params):
+def steinhardt(xyz, center, neighbours, ell, boxes=None, **switch_params):
     """PLUMED's Q_l of one centre: |sum_j s_ij Y_lm(r_ij)| / sum_j s_ij per frame."""
     d, r = _vectors(xyz, center, neighbours, boxes)
     w = switch(r, **switch_params)
-    q = np.sum(w[..., None] * spherical_harmonics(l, d), axis=1)
+    q = np.sum(w[..., None] * spherical_harmonics(ell, d), axis=1)
     return np.sqrt(np.sum(np.abs(q) ** 2, axis=-1)) / w.sum(axis=1)
 
 

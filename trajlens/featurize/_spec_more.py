@@ -64,7 +64,7 @@ def reference_pdb(atoms, reference) -> str:
         lines.append(
             f"ATOM  {int(atom) + 1:5d}  X   RES X   1    {x:8.3f}{y:8.3f}{z:8.3f}  1.00  1.00"
         )
-    return "\n".join(lines + ["END", ""])
+    return "\n".join([*lines, "END", ""])
 
 
 def _rmsd_lines(name, atoms, params):
@@ -108,8 +108,7 @@ def _mean_of(name, action_line):
 def _cn_lines(name, atoms, params):
     return _mean_of(
         name,
-        f"{name}_v: COORDINATIONNUMBER {_species(atoms, params)} SWITCH={switch_text(params)} "
-        "MEAN",
+        f"{name}_v: COORDINATIONNUMBER {_species(atoms, params)} SWITCH={switch_text(params)} MEAN",
     )
 
 
@@ -125,9 +124,7 @@ def _g2_lines(name, atoms, params):
     # a CUSTOM switching function of x = r (R_0=1, D_0=0) that is zero beyond D_MAX = rc;
     # NOSTRETCH keeps PLUMED from rescaling it to 1 at r = 0, so the sum is exactly G2
     p = dict(params)
-    func = (
-        f"exp(-{_num(p['eta'])}*(x-{_num(p['rs'])})^2)*0.5*(cos({math.pi / p['rc']!r}*x)+1)"
-    )
+    func = f"exp(-{_num(p['eta'])}*(x-{_num(p['rs'])})^2)*0.5*(cos({math.pi / p['rc']!r}*x)+1)"
     switch = f"{{CUSTOM FUNC={func} R_0=1 D_MAX={_num(p['rc'])} NOSTRETCH}}"
     return _mean_of(
         name, f"{name}_v: COORDINATIONNUMBER {_species(atoms, params)} SWITCH={switch} MEAN"
@@ -143,9 +140,7 @@ def _g4_lines(name, atoms, params):
 
 
 KINDS = {
-    "rmsd": Kind(
-        "rmsd", None, "nm", False, "RMSD", _rmsd_lines, 3, plumed_files=_rmsd_files
-    ),
+    "rmsd": Kind("rmsd", None, "nm", False, "RMSD", _rmsd_lines, 3, plumed_files=_rmsd_files),
     "aligned_position": Kind(
         "aligned_position",
         None,
