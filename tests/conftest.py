@@ -69,3 +69,38 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
+
+
+ARGON = Path(__file__).parent / "data" / "argon"
+
+
+@pytest.fixture(scope="session")
+def argon_liquid() -> md.Trajectory:
+    """216 Lennard-Jones argon atoms, liquid at 120 K, cubic box (2.17 nm), 100 frames
+    (OpenMM; made by ``python -m trajlens.data.make_argon``)."""
+    return md.load(str(ARGON / "liquid.xtc"), top=str(ARGON / "liquid.pdb"))
+
+
+@pytest.fixture(scope="session")
+def argon_fcc() -> md.Trajectory:
+    """216 argon atoms as an fcc crystal at 40 K in a triclinic (rhombohedral 60 degree)
+    cell, 100 frames."""
+    return md.load(str(ARGON / "fcc.xtc"), top=str(ARGON / "fcc.pdb"))
+
+
+def _mdanalysis_tests_data() -> Path:
+    """Data folder of the MDAnalysisTests package (the `test` extra), found without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("MDAnalysisTests")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("MDAnalysisTests is not installed (pip install '.[test]')")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+@pytest.fixture(scope="session")
+def adk() -> md.Trajectory:
+    """Adenylate kinase (214 residues, 3341 atoms, vacuum): every 5th of the 98 frames of the
+    DIMS closed-to-open transition shipped with MDAnalysisTests (the `test` extra)."""
+    data = _mdanalysis_tests_data()
+    return md.load(str(data / "adk_dims.dcd"), top=str(data / "adk_open.pdb"))[::5]
