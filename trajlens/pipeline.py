@@ -374,6 +374,11 @@ def write_outputs(
 
     if result.plumed:
         (folder / "plumed.dat").write_text(result.plumed)
+        from trajlens.cvs.plumed import feature_files
+
+        for file_name, text in feature_files(result.spec).items():  # reference PDBs (RMSD)
+            (folder / file_name).write_text(text)
+            written[file_name] = "reference structure read by plumed.dat"
         written["plumed.dat"] = f"PLUMED 2.10 input of the {result.method.upper()} CVs"
 
     figures = report.project_figures(result, folder, coords, time)

@@ -51,6 +51,21 @@ def feature_actions(spec: FeatureSpec) -> tuple[list[str], list[str]]:
     return lines, labels
 
 
+def feature_files(spec: FeatureSpec) -> dict[str, str]:
+    """Files the PLUMED lines of ``spec`` refer to, ``{file name: text}``.
+
+    Reference PDBs of ``rmsd`` and ``aligned_position`` features (serial = 1-based atom,
+    coordinates in Å, occupancy and beta 1: alignment and displacement weights); write them
+    next to plumed.dat. Empty for specs without such features.
+    """
+    files: dict[str, str] = {}
+    for kind, atoms, name, params in spec.quantities():
+        writer = KINDS[kind].plumed_files
+        if writer is not None:
+            files.update(writer(name, atoms, params))
+    return files
+
+
 def combine_line(label: str, args: Sequence[str], coefficients, parameters) -> str:
     """``label: COMBINE`` computing sum_i c_i (x_i - p_i), non-periodic."""
     coefficients = np.asarray(coefficients, dtype=np.float64).reshape(-1)

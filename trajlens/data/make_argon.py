@@ -46,7 +46,7 @@ def boxes() -> dict[str, np.ndarray]:
 def main(argv: list[str] | None = None) -> None:
     import mdtraj as md
     import openmm
-    from openmm import app, unit
+    from openmm import unit
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out-dir", type=Path, required=True)
