@@ -9,6 +9,7 @@ PLUMED.
 from __future__ import annotations
 
 import json
+from collections import Counter
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -282,7 +283,8 @@ class FeatureSpec:
         features = tuple(self.features)
         object.__setattr__(self, "features", features)
         labels = [f.label for f in features]
-        dupes = sorted({lab for lab in labels if labels.count(lab) > 1})
+        counts = Counter(labels)  # linear: specs of all pair distances have ~1e5 columns
+        dupes = sorted(lab for lab, n in counts.items() if n > 1)
         if dupes:
             raise InputError(f"feature spec: duplicate column labels {dupes}")
         names: dict[str, tuple] = {}
