@@ -12,6 +12,7 @@ import re
 
 import mdtraj as md
 import numpy as np
+from scipy import special
 
 # Keywords from the PLUMED 2.10 manual pages of each action (registerKeywords).
 MANUAL_KEYWORDS = {
@@ -56,7 +57,17 @@ MANUAL_KEYWORDS = {
     },
     "GYRATION": {"ATOMS", "TYPE", "MASS_WEIGHTED", "NOPBC", "NUMERICAL_DERIVATIVES"},
     "DISTANCES": {"ATOMS", "GROUP", "GROUPA", "GROUPB", "LOWEST", "HIGHEST", "NOPBC"},
-}
+    # symfunc shortcuts (CoordinationNumbers::shortcutKeywords + MultiColvarShortcuts)
+    **{
+        action: {"SPECIES", "SPECIESA", "SPECIESB", "SWITCH", "R_0", "D_0", "NN", "MM", "MEAN",
+                 "SUM", "LOWMEM", "VMEAN", "VSUM", "NOPBC"}
+        for action in ("COORDINATIONNUMBER", "Q1", "Q3", "Q4", "Q6")
+    },
+    "RMSD": {"REFERENCE", "TYPE", "SQUARED", "NOPBC", "NUMERICAL_DERIVATIVES", "DISPLACEMENT",
+             "NUMBER"},
+    "FIT_TO_TEMPLATE": {"STRIDE", "REFERENCE", "TYPE", "NOPBC"},
+    "POSITION": {"ATOM", "NOPBC", "SCALED_COMPONENTS", "NUMERICAL_DERIVATIVES"},
+}  # fmt: skip
 FLAGS = {
     "NOPBC",
     "COMPONENTS",
@@ -69,6 +80,9 @@ FLAGS = {
     "MASS_WEIGHTED",
     "LOWEST",
     "HIGHEST",
+    "MEAN",
+    "SUM",
+    "SQUARED",
 }
 REQUIRED = {
     "ANGLE": {"ATOMS"},
@@ -80,6 +94,12 @@ REQUIRED = {
     "CUSTOM": {"ARG", "FUNC", "PERIODIC"},
     "COMBINE": {"ARG", "PERIODIC"},
     "PRINT": {"ARG"},
+    "COORDINATIONNUMBER": {"SWITCH"},
+    "Q4": {"SWITCH"},
+    "Q6": {"SWITCH"},
+    "RMSD": {"REFERENCE"},
+    "FIT_TO_TEMPLATE": {"REFERENCE"},
+    "POSITION": {"ATOM"},
 }
 LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -112,7 +132,7 @@ def parse(text: str) -> list[tuple[str | None, str, dict[str, str]]]:
         missing = REQUIRED[action] - set(keys)
         assert not missing, f"line {lineno}: {action} lacks {missing}"
         if label is None:
-            assert action == "PRINT", f"line {lineno}: {action} without a label"
+            assert action in ("PRINT", "FIT_TO_TEMPLATE"), f"line {lineno}: {action} unlabelled"
         actions.append((label, action, keys))
     labels = [a[0] for a in actions if a[0]]
     assert len(labels) == len(set(labels)), "duplicate labels"
@@ -129,9 +149,16 @@ def _custom(func: str, variables: dict[str, np.ndarray]) -> np.ndarray:
     return eval(func, {"__builtins__": {}}, {**_FUNCS, **variables})
 
 
-def evaluate(text: str, traj: md.Trajectory) -> dict[str, np.ndarray]:
-    """Value of every labelled action on every frame of ``traj`` (atoms 1-based in ``text``)."""
+def evaluate(
+    text: str, traj: md.Trajectory, files: dict[str, str] | None = None
+) -> dict[str, np.ndarray]:
+    """Value of every labelled action on every frame of ``traj`` (atoms 1-based in ``text``).
+
+    ``files`` holds the reference PDBs that RMSD and FIT_TO_TEMPLATE name (file name: text).
+    """
     values: dict[str, np.ndarray] = {}
+    traj = md.Trajectory(traj.xyz.copy(), traj.topology, traj.time, traj.unitcell_lengths,
+                         traj.unitcell_angles)  # fmt: skip
     periodic_box = traj.unitcell_vectors is not None
     for label, action, keys in parse(text):
         if action == "TORSION":
@@ -190,19 +217,83 @@ def evaluate(text: str, traj: md.Trajectory) -> dict[str, np.ndarray]:
             assert keys.get("LOWEST"), "evaluator: DISTANCES only with LOWEST"
             # the 2.10 shortcut defines <label>_lowest: LOWEST ARG=<label>
             values[f"{label}_lowest"] = r.min(axis=1)
+        elif action in ("COORDINATIONNUMBER", "Q4", "Q6"):
+            a, b = _atoms(keys["SPECIESA"]), _atoms(keys["SPECIESB"])
+            per_atom = []
+            for i in a:
+                others = [j for j in b if j != i]  # CONTACT_MATRIX: no self bonds
+                pairs = np.array([(i, j) for j in others])
+                w = _switch(
+                    keys["SWITCH"], md.compute_distances(traj, pairs, periodic=periodic_box)
+                )
+                if action == "COORDINATIONNUMBER":
+                    per_atom.append(w.sum(axis=1))
+                    continue
+                d = md.compute_displacements(traj, pairs, periodic=periodic_box).astype(float)
+                ell = int(action[1])
+                r = np.linalg.norm(d, axis=-1)
+                theta, phi = np.arccos(d[..., 2] / r), np.arctan2(d[..., 1], d[..., 0])
+                q = np.stack(
+                    [np.sum(w * special.sph_harm_y(ell, m, theta, phi), axis=1)
+                     for m in range(-ell, ell + 1)], axis=1,
+                )  # fmt: skip
+                per_atom.append(np.sqrt(np.sum(np.abs(q) ** 2, axis=1)) / w.sum(axis=1))
+            assert keys.get("MEAN"), "evaluator: symfunc shortcuts only with MEAN"
+            values[f"{label}_mean"] = np.mean(per_atom, axis=0)
+        elif action in ("RMSD", "FIT_TO_TEMPLATE"):
+            assert keys["TYPE"] == "OPTIMAL" and "NOPBC" not in keys
+            assert not periodic_box, "evaluator: RMSD and FIT_TO_TEMPLATE only without a box"
+            atoms, ref = _reference_pdb(files[keys["REFERENCE"]])
+            reference = md.Trajectory(traj.xyz[:1].copy(), traj.topology)
+            reference.xyz[0, atoms] = ref
+            if action == "RMSD":
+                values[label] = md.rmsd(traj, reference, 0, atom_indices=atoms, precentered=False)
+            else:
+                traj.superpose(reference, 0, atom_indices=atoms)  # moves every atom
+        elif action == "POSITION":
+            assert keys.get("NOPBC"), "evaluator: POSITION only with NOPBC"
+            (atom,) = _atoms(keys["ATOM"])
+            for c, axis in enumerate("xyz"):
+                values[f"{label}.{axis}"] = traj.xyz[:, atom, c].astype(np.float64)
     return values
 
 
+def _reference_pdb(text: str) -> tuple[list[int], np.ndarray]:
+    """Atoms (0-based, from the serial column) and positions (nm) of a PLUMED reference PDB;
+    occupancy and beta (alignment and displacement weights) must be 1."""
+    atoms, xyz = [], []
+    for line in text.splitlines():
+        if line.startswith(("ATOM", "HETATM")):
+            atoms.append(int(line[6:11]) - 1)
+            xyz.append([float(line[30 + 8 * c : 38 + 8 * c]) / 10 for c in range(3)])
+            assert float(line[54:60]) == 1.0 and float(line[60:66]) == 1.0
+    return atoms, np.array(xyz)
+
+
 def _atoms(text: str) -> list[int]:
-    return [int(a) - 1 for a in text.split(",")]
+    """PLUMED atom list with ranges (``1-4,7``) as 0-based indices."""
+    out = []
+    for part in text.split(","):
+        if "-" in part:
+            lo, hi = part.split("-")
+            out.extend(range(int(lo) - 1, int(hi)))
+        else:
+            out.append(int(part) - 1)
+    return out
 
 
 def _switch(text: str, r: np.ndarray) -> np.ndarray:
     """A SWITCH={...} of the PLUMED manual: RATIONAL, EXP or GAUSSIAN, 1 for r <= D_0."""
     words = text.strip("{}").split()
-    kind, opts = words[0], dict(w.split("=") for w in words[1:])
+    kind, opts = words[0], dict(w.split("=", 1) if "=" in w else (w, True) for w in words[1:])
     r0, d0 = float(opts["R_0"]), float(opts.get("D_0", 0))
     x = (r - d0) / r0
+    if kind == "CUSTOM":
+        # D_MAX without NOSTRETCH would rescale the function: the evaluator insists on it
+        assert opts.get("NOSTRETCH") and "D_MAX" in opts
+        s = _custom(opts["FUNC"].replace("^", "**"), {"x": x})
+        return np.where(r <= float(opts["D_MAX"]), np.where(x <= 0, 1.0, s), 0.0)
+    assert "D_MAX" not in opts
     if kind == "RATIONAL":
         nn, mm = int(opts.get("NN", 6)), int(opts.get("MM", 12))
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -208,3 +208,23 @@ def test_environment_params_text_and_json(tmp_path, argon_liquid):
         steinhardt([0], [1, 2], 5)
     with pytest.raises(InputError, match="lambda must be 1 or -1"):
         symmetry_functions_g4([0], [1, 2], eta=1, zeta=1, lam=0.5, rc=1)
+
+
+def test_plumed_lines_evaluate_to_the_features(argon_fcc):
+    """PLUMED's view (tests/cvs/plumed_eval.py: mdtraj distances, scipy harmonics, the
+    written numbers and switching functions) of coordination numbers, Q4/Q6 and G2."""
+    from tests.cvs.plumed_eval import evaluate
+
+    t = argon_fcc[:3]
+    spec = (
+        coordination_numbers([0], ALL, switch="exp", r0=0.1, d0=0.3)
+        + coordination_numbers([1, 2, 3], ALL, per_atom=False, r0=0.4)
+        + steinhardt([5, 6], ALL, 6, per_atom=False, r0=0.35, d0=0.05)
+        + steinhardt([7], ALL, 4, switch="gaussian", r0=0.08, d0=0.33)
+        + symmetry_functions_g2([9, 10], ALL, eta=4.0, rs=0.3, rc=0.8, per_atom=False)
+    )
+    lines, labels = feature_actions(spec)
+    plumed = evaluate("\n".join(lines), t)
+    ours = featurize(t, spec)[0]
+    for k, label in enumerate(labels):
+        np.testing.assert_allclose(ours[:, k], plumed[label], rtol=1e-5, err_msg=label)

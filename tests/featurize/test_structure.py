@@ -144,3 +144,27 @@ def test_reference_json_round_trip_and_text(tmp_path, ala2):
         from trajlens.featurize.spec import Feature
 
         Feature("rmsd", (0, 1, 2), "r", params={"reference": (0.0,) * 8})
+
+
+def test_plumed_lines_evaluate_to_the_features(ala2):
+    """PLUMED's view (tests/cvs/plumed_eval.py: the reference PDBs as written, mdtraj's rmsd
+    and superpose) of RMSD and aligned positions; FIT_TO_TEMPLATE moves every atom for the
+    actions after it, so a distance written after it is unchanged."""
+    from tests.cvs.plumed_eval import evaluate
+    from trajlens.featurize.builders import atom_pair_distances
+
+    t = ala2[:200]
+    ref = ala2[4000]
+    h = heavy(t.topology)
+    spec = (
+        rmsd(ref, h, "r_heavy")
+        + aligned_positions(ref, [0, 21], h)
+        + atom_pair_distances([(4, 16)])
+        + aligned_positions(ref, [8], [4, 6, 8, 14, 16], prefix="bb")
+    )
+    lines, labels = feature_actions(spec)
+    plumed = evaluate("\n".join(lines), t, feature_files(spec))
+    ours = featurize(t, spec)[0]
+    for k, label in enumerate(labels):
+        # the reference PDB holds 0.001 A (1e-4 nm) coordinates and mdtraj fits in float32
+        np.testing.assert_allclose(ours[:, k], plumed[label], atol=2e-4, err_msg=label)
