@@ -9,9 +9,9 @@ PLUMED.
 from __future__ import annotations
 
 import json
-from collections import Counter
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
