@@ -124,9 +124,9 @@ def _pak_likelihood(b, a, v):
 def pak_log_density(dist, kstar, dim, log_prefactor):
     """PAk log-density (unnormalised: counts per unit volume) of every point.
 
-    Maximises L(F, a) = sum_{sh=1..k*} (F + a sh) - v_l exp(F + a sh) over F (the log-density
+    Maximises L(F, a) = sum_{l=1..k*} (F + a l) - v_l exp(F + a l) over F (the log-density
     at the point) and a (its slope across the neighbourhood), with v_l the volume of the
-    shell between the (sh-1)-th and sh-th neighbours: Newton steps with backtracking, from
+    shell between the (l-1)-th and l-th neighbours: Newton steps with backtracking, from
     the plain k*-NN estimate. Points with a zero shell volume keep the k*-NN estimate.
     """
     n = dist.shape[0]

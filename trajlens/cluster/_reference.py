@@ -76,9 +76,10 @@ def adaptive_k(dist, nbr, dim, dthr):
 
 
 def pak_log_density(dist, kstar, dim, log_prefactor):
-    """``_kernels.pak_log_density`` by a general-purpose optimiser (scipy's L-BFGS-B) on the
-    same likelihood, an independent check of the Newton iteration."""
-    from scipy.optimize import minimize
+    """``_kernels.pak_log_density`` by a general-purpose root finder (scipy's ``root``,
+    MINPACK's hybrid method) on the likelihood's gradient, an independent check of the
+    Newton iteration."""
+    from scipy.optimize import root
 
     out = np.empty(dist.shape[0])
     for i in range(dist.shape[0]):
@@ -88,13 +89,11 @@ def pak_log_density(dist, kstar, dim, log_prefactor):
         ll = np.arange(1, k + 1)
         start = np.log(k) - log_prefactor - dim * np.log(r[k])
 
-        def nll(p, v=v, ll=ll, k=k):
-            t = p[0] + p[1] * ll
-            e = v * np.exp(t)
-            grad = np.array([-(k - e.sum()), -(ll.sum() - (ll * e).sum())])
-            return -(t.sum() - e.sum()), grad
+        def gradient(p, v=v, ll=ll, k=k):
+            e = v * np.exp(p[0] + p[1] * ll)
+            return [k - e.sum(), ll.sum() - (ll * e).sum()]
 
-        res = minimize(nll, [start, 0.0], jac=True, method="L-BFGS-B", tol=1e-14)
+        res = root(gradient, [start, 0.0], method="hybr", tol=1e-12)
         out[i] = res.x[0]
     return out
 
