@@ -128,19 +128,21 @@ def test_phi_psi_basins_are_ramachandran_regions_with_direct_counts(torus, proje
         assert abs(p - b.population) < 2 * b.population_error
 
 
-def test_alpha_r_is_sampled_but_not_a_free_energy_basin(torus, ala2):
-    # αR (φ ≈ -70, ψ ≈ -40) is visited, but in this vacuum amber14 run F rises monotonically
-    # from C7eq down to αR: any local minimum there is a dimple under 1 kT holding < 0.5% of
-    # the frames, which the basin rules (1 kT, 0.5%) rightly merge. C7ax (φ > 0) is never
-    # visited.
+def test_alpha_r_is_sampled_but_not_a_free_energy_basin(ala2):
+    # αR (φ ≈ -70, ψ ≈ -40) is visited, but in this vacuum amber14 run F rises from C7eq
+    # down to αR: on the raw, unsmoothed 5-degree histogram every local minimum there is a
+    # noise dimple under 1 kT deep, or an isolated cell, each holding < 0.5% of the frames,
+    # which the basin rules (1 kT, 0.5%) rightly merge or drop. C7ax (φ > 0) is never
+    # visited. So the two basins above are all this trajectory supports.
     phi = np.degrees(md.compute_phi(ala2)[1][:, 0])
     psi = np.degrees(md.compute_psi(ala2)[1][:, 0])
     box = (phi > -110) & (phi < -30) & (psi > -90) & (psi < -10)
     assert 0.001 < box.mean() < 0.005 and np.all(phi < 0)
-    s = torus.surface
     X = np.radians(np.column_stack([phi, psi]))
+    s = estimate(X, bins=72, range=[(-np.pi, np.pi)] * 2, periodic=True, smooth=0, units="kT")
     raw = find_basins(s, X, min_barrier=0.0, min_population=0.0)
-    for b in raw.basins:
-        m = np.degrees(b.minimum)
-        if -110 < m[0] < -30 and -90 < m[1] < -10:
-            assert b.barrier < s.kT and b.population < 0.005
+    dimples = [b for b in raw.basins if box[raw.frame_labels == b.label].all()]
+    assert len(dimples) >= 1
+    for b in dimples:
+        assert b.population < 0.005
+        assert b.barrier < s.kT or not np.isfinite(b.barrier)
