@@ -316,8 +316,9 @@ def project(
     """Project trajectories onto their principal components and find free-energy basins.
 
     Writes into --out: colvar.dat (PLUMED COLVAR format), projection.npz, features.npz,
-    basins.csv, basin_<k>.pdb (medoid structure of each basin), plumed.dat (the CVs for
-    PLUMED 2.10), fes.png, projection.png and summary.json.
+    basins.csv, basin_<k>.pdb and basin_<k>_medoid.xtc (medoid structure of each basin),
+    basin_<k>.xtc and basin_<k>_lowest.pdb (its lowest-free-energy frames), plumed.dat (the
+    CVs for PLUMED 2.10), fes.png, projection.png and summary.json.
     """
     from trajlens.io import example_files
     from trajlens.pipeline import is_colvar, run_colvar, run_project
