@@ -10,7 +10,8 @@ results, with the data, for ``test_density_peaks_adp.py`` to compare against::
 
 The data set: 700 points in 2-D from four Gaussians (one small and close to a big one,
 so the saddle test has something to decide), seeded. Stored: X, dadapy's TWO-NN
-dimension, k*, PAk log-density and error, and the ADP labels at Z = 1.65 and Z = 0.5.
+dimension, k*, PAk log-density and error, and the ADP labels at Z = 1.65 and Z = 0.5 from
+both dadapy's compiled ADP and its plain-Python one.
 """
 
 from __future__ import annotations
@@ -32,16 +33,12 @@ def data() -> np.ndarray:
 
 
 def main() -> None:
-    import dadapy
+    from importlib.metadata import version
+
     from dadapy import Data
 
     X = data()
-    out = {
-        "X": X,
-        "dadapy_version": np.array(
-            dadapy.__version__ if hasattr(dadapy, "__version__") else "unknown"
-        ),
-    }
+    out = {"X": X, "dadapy_version": np.array(version("dadapy"))}
     d = Data(X, maxk=100, verbose=False)
     intrinsic_dim = d.compute_id_2NN()[0]
     d.compute_density_PAk()
@@ -54,6 +51,10 @@ def main() -> None:
     for z in (1.65, 0.5):
         d.compute_clustering_ADP(Z=z)
         out[f"labels_Z{z}"] = np.asarray(d.cluster_assignment)
+        # dadapy's plain-Python ADP, which trajlens follows step by step (its default,
+        # compiled ADP can merge differently on other data; on these data both agree)
+        d.compute_clustering_ADP_pure_python(Z=z)
+        out[f"labels_pure_Z{z}"] = np.asarray(d.cluster_assignment)
     path = Path(__file__).with_name("data") / "dadapy_adp.npz"
     path.parent.mkdir(exist_ok=True)
     np.savez_compressed(path, **out)

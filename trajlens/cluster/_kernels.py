@@ -159,14 +159,14 @@ def pak_log_density(dist, kstar, dim, log_prefactor):
                 s2 += jf * jf * e
             gb = k - s0
             ga = 0.5 * k * (k + 1) - s1
-            if max(abs(gb), abs(ga)) < 1e-9 * k:
-                break
             det = s0 * s2 - s1 * s1
             if not det > 0:
                 break
             # Newton step: the Hessian is -[[s0, s1], [s1, s2]]
             db = (s2 * gb - s1 * ga) / det
             da = (s0 * ga - s1 * gb) / det
+            if gb * db + ga * da < 1e-12:  # Newton decrement: L within 1e-12 of its maximum
+                break
             step = 1.0
             improved = False
             for _ in range(60):

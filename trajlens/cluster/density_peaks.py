@@ -365,7 +365,8 @@ class AdvancedDensityPeaks(ClusterMixin, BaseEstimator):
         labels = np.full(n, -1, dtype=np.int64)
         labels[centres] = np.arange(centres.size)
         order = np.lexsort((np.arange(n), -g))
-        parent = None
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n)
         for i in order:
             if labels[i] >= 0:
                 continue
@@ -373,10 +374,10 @@ class AdvancedDensityPeaks(ClusterMixin, BaseEstimator):
             hit = np.flatnonzero(assigned >= 0)
             if hit.size:
                 labels[i] = assigned[hit[0]]
-            else:  # no assigned point among the k neighbours: the nearest of larger g
-                if parent is None:
-                    parent = _kernels.nearest_higher(X, g)[1]
-                labels[i] = labels[parent[i]]
+            else:  # no assigned point among the k neighbours: the nearest one before it
+                before = order[: rank[i]]
+                d2 = np.sum((X[before] - X[i]) ** 2, axis=1)
+                labels[i] = labels[before[np.argmin(d2)]]
         m = centres.size
         is_centre = np.zeros(n, dtype=bool)
         is_centre[centres] = True
