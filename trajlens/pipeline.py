@@ -189,6 +189,10 @@ def compute_project(
         raise InputError(f"--n-components: expected at least 2, got {n_components}")
     if bins < 5:
         raise InputError(f"--bins: expected at least 5, got {bins}")
+    if fes_on not in ("projection", "dihedrals"):
+        raise InputError(f"--fes-on: expected 'projection' or 'dihedrals', got {fes_on!r}")
+    if cluster not in CLUSTER_TITLES:
+        raise InputError(f"--cluster: expected one of {', '.join(CLUSTER_TITLES)}, got {cluster!r}")
     with reporter.step("Checking inputs"):
         trajs = open_trajectories(
             trajectories, top, stride=stride, selection=selection, chunk=chunk
@@ -214,8 +218,6 @@ def compute_project(
         model.fit(features)
         projection = model.transform(features)
     coords = np.concatenate(projection)[:, :2].astype(np.float64)
-    if fes_on not in ("projection", "dihedrals"):
-        raise InputError(f"--fes-on: expected 'projection' or 'dihedrals', got {fes_on!r}")
     with reporter.step(f"{CLUSTER_TITLES.get(cluster, cluster)} clustering"):
         params = dict(cluster_params or {})
         if cluster == "hdbscan":
