@@ -100,3 +100,5 @@ def test_periodic_basins_match_exact_integrals(exact, method):
         assert b.population_error > 0
     small = min(found.basins, key=lambda b: b.population)
     assert 0.007 < small.population < 0.013
+    # barriers are not compared: smoothing (KDE or the histogram's filter) lowers them,
+    # here αR's 2.1 kT barrier comes out at 1.1 kT (KDE) and 1.4 kT (histogram)
