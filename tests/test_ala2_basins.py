@@ -80,3 +80,69 @@ def test_plumed_input_lists_the_basins(project):
         assert line.startswith(f"# basin {i}: population {table['population'][i]:.3f}")
         pc1 = float(line.split("pc1=")[1].split(",")[0])
         assert np.isclose(pc1, table["centre_PC1"][i], rtol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def torus(ala2_files):
+    traj, top = ala2_files
+    # the surface on φ/ψ themselves: a periodic KDE (Silverman's bandwidth, ~7 and 11
+    # degrees here) on 5-degree bins
+    return compute_project(
+        [traj],
+        top,
+        fes_on="dihedrals",
+        fes_method="kde",
+        bandwidth="silverman",
+        bins=72,
+        n_blocks=10,
+        n_representatives=5,
+    )
+
+
+def test_phi_psi_basins_are_ramachandran_regions_with_direct_counts(torus, project, ala2):
+    # φ/ψ from mdtraj, independently of trajlens' featurizer
+    phi = np.degrees(md.compute_phi(ala2)[1][:, 0])
+    s = torus.surface
+    assert s.is_periodic == (True, True) and s.labels == ("phi_ALA2", "psi_ALA2")
+    names = []
+    for b in torus.basins.basins:
+        m = np.degrees(b.minimum)
+        name = min(REGIONS, key=lambda r: np.abs((m - REGIONS[r] + 180) % 360 - 180).max())
+        assert np.abs((m - REGIONS[name] + 180) % 360 - 180).max() < 25, (name, m)
+        names.append(name)
+    assert sorted(names) == ["C5", "C7eq"]
+    # direct count: the C7eq/C5 dividing line runs at φ ≈ -110 degrees (the watershed
+    # boundary lies between -105 and -115 for every ψ band of the sampled region); C5/β is
+    # φ < -110, C7eq the rest. PII (ψ ≈ 140, φ ≈ -80) is a shoulder of C7eq here.
+    direct = {"C5": np.mean(phi < -110), "C7eq": np.mean(phi >= -110)}
+    for name, b in zip(names, torus.basins.basins, strict=True):
+        members = torus.basins.frame_labels == b.label
+        assert np.mean((phi[members] < -110) == (name == "C5")) > 0.97
+        # within two block-analysis (jackknife) error bars, ~0.009 here
+        assert 0.002 < b.population_error < 0.03
+        assert abs(b.population - direct[name]) < 2 * b.population_error, (name, b, direct)
+    # the φ/ψ basins and the PCA basins are the same two states with the same populations
+    pca = sorted(b.population for b in project.basins.basins)
+    ours = sorted(torus.basins.basins, key=lambda b: b.population)
+    for p, b in zip(pca, ours, strict=True):
+        assert abs(p - b.population) < 2 * b.population_error
+
+
+def test_alpha_r_is_sampled_but_not_a_free_energy_basin(ala2):
+    # αR (φ ≈ -70, ψ ≈ -40) is visited, but in this vacuum amber14 run F rises from C7eq
+    # down to αR: on the raw, unsmoothed 5-degree histogram every local minimum there is a
+    # noise dimple under 1 kT deep, or an isolated cell, each holding < 0.5% of the frames,
+    # which the basin rules (1 kT, 0.5%) rightly merge or drop. C7ax (φ > 0) is never
+    # visited. So the two basins above are all this trajectory supports.
+    phi = np.degrees(md.compute_phi(ala2)[1][:, 0])
+    psi = np.degrees(md.compute_psi(ala2)[1][:, 0])
+    box = (phi > -110) & (phi < -30) & (psi > -90) & (psi < -10)
+    assert 0.001 < box.mean() < 0.005 and np.all(phi < 0)
+    X = np.radians(np.column_stack([phi, psi]))
+    s = estimate(X, bins=72, range=[(-np.pi, np.pi)] * 2, periodic=True, smooth=0, units="kT")
+    raw = find_basins(s, X, min_barrier=0.0, min_population=0.0)
+    dimples = [b for b in raw.basins if box[raw.frame_labels == b.label].all()]
+    assert len(dimples) >= 1
+    for b in dimples:
+        assert b.population < 0.005
+        assert b.barrier < s.kT or not np.isfinite(b.barrier)

@@ -47,6 +47,47 @@ class Method(str, Enum):
     umap = "umap"
 
 
+class ClusterMethod(str, Enum):
+    hdbscan = "hdbscan"
+    density_peaks = "density-peaks"
+    adp = "adp"
+    hierarchical = "hierarchical"
+    kmeans = "kmeans"
+
+
+class Units(str, Enum):
+    kjmol = "kJ/mol"
+    kcalmol = "kcal/mol"
+    kt = "kT"
+
+
+class FesMethod(str, Enum):
+    histogram = "histogram"
+    kde = "kde"
+
+
+class FesOn(str, Enum):
+    projection = "projection"
+    dihedrals = "dihedrals"
+
+
+def _bandwidth(value: str) -> str | float:
+    """``--bandwidth``: 'scott', 'silverman' or a positive number (variable units)."""
+    from trajlens.exceptions import InputError
+
+    if value in ("scott", "silverman"):
+        return value
+    try:
+        h = float(value)
+    except ValueError:
+        raise InputError(
+            f"--bandwidth: expected 'scott', 'silverman' or a positive number, got {value!r}"
+        ) from None
+    if not h > 0:
+        raise InputError(f"--bandwidth: expected a positive number, got {value}")
+    return h
+
+
 class RichReporter:
     """Progress bars on stderr for each step; silent with --quiet."""
 
@@ -213,12 +254,71 @@ def project(
     n_blocks: int = typer.Option(
         10, "--blocks", help="Blocks for the error bars of basin populations (0: none).", min=0
     ),
+    cluster: ClusterMethod = typer.Option(
+        ClusterMethod.hdbscan,
+        "--cluster",
+        help="Clustering of the projection: hdbscan, density-peaks, adp (advanced density "
+        "peaks), hierarchical (on landmarks) or kmeans (microstates).",
+    ),
+    n_clusters: int = typer.Option(
+        None,
+        "--n-clusters",
+        help="Clusters for density-peaks (else automatic), hierarchical [2] and kmeans [100].",
+        show_default=False,
+        min=1,
+    ),
+    dc: float = typer.Option(
+        None,
+        "--dc",
+        help="density-peaks cutoff distance [default: the 2% quantile of the distances].",
+        show_default=False,
+    ),
+    adp_k: int = typer.Option(
+        None,
+        "--adp-k",
+        help="adp: largest neighbourhood of the adaptive-k density [default: 30].",
+        show_default=False,
+        min=4,
+    ),
+    adp_z: float = typer.Option(
+        None,
+        "--adp-z",
+        help="adp: significance Z of a peak above its saddle [default: 1.65].",
+        show_default=False,
+        min=0.0,
+    ),
+    halo: bool = typer.Option(
+        False, "--halo", help="density-peaks/adp: label halo points -1 (noise)."
+    ),
+    linkage: str = typer.Option(
+        "ward", "--linkage", help="hierarchical: ward, average, complete or single."
+    ),
+    units: Units = typer.Option(
+        Units.kjmol, "--units", help="Energy units of the surface and basins: kJ/mol, kcal/mol, kT."
+    ),
+    fes_method: FesMethod = typer.Option(
+        FesMethod.histogram,
+        "--fes-method",
+        help="Free-energy estimator: histogram (smoothed by --smooth) or kde.",
+    ),
+    bandwidth: str = typer.Option(
+        "scott",
+        "--bandwidth",
+        help="KDE bandwidth: scott, silverman or a number in the variables' units.",
+    ),
+    fes_on: FesOn = typer.Option(
+        FesOn.projection,
+        "--fes-on",
+        help="Axes of the surface and basins: the first two projections, or the first two "
+        "dihedrals (phi/psi, a periodic torus).",
+    ),
 ) -> None:
     """Project trajectories onto their principal components and find free-energy basins.
 
     Writes into --out: colvar.dat (PLUMED COLVAR format), projection.npz, features.npz,
-    basins.csv, basin_<k>.pdb (medoid structure of each basin), plumed.dat (the CVs for
-    PLUMED 2.10), fes.png, projection.png and summary.json.
+    basins.csv, basin_<k>.pdb and basin_<k>_medoid.xtc (medoid structure of each basin),
+    basin_<k>.xtc and basin_<k>_lowest.pdb (its lowest-free-energy frames), plumed.dat (the
+    CVs for PLUMED 2.10), fes.png, projection.png and summary.json.
     """
     from trajlens.io import example_files
     from trajlens.pipeline import is_colvar, run_colvar, run_project
@@ -250,6 +350,9 @@ def project(
                 min_barrier=min_barrier,
                 min_population=min_population,
                 n_blocks=n_blocks,
+                units=units.value,
+                fes_method=fes_method.value,
+                bandwidth=_bandwidth(bandwidth),
             )
         elif weights_from or bias_offset or columns:
             _fail("--weights-from, --bias-offset and --columns apply to a PLUMED COLVAR input")
@@ -286,6 +389,18 @@ def project(
                         "min_dist": min_dist,
                     },
                 }[method.value],
+                cluster=cluster.value,
+                cluster_params={
+                    "hdbscan": {},
+                    "density-peaks": {"n_clusters": n_clusters, "dc": dc, "halo": halo},
+                    "adp": {"k": adp_k, "Z": adp_z, "halo": halo},
+                    "hierarchical": {"n_clusters": n_clusters, "linkage": linkage},
+                    "kmeans": {"n_clusters": n_clusters},
+                }[cluster.value],
+                units=units.value,
+                fes_method=fes_method.value,
+                bandwidth=_bandwidth(bandwidth),
+                fes_on=fes_on.value,
             )
     except TrajlensError as exc:
         if verbose:
@@ -309,8 +424,8 @@ def project(
     table = Table(title=title)
     table.add_column("basin", justify="right")
     table.add_column("population", justify="right")
-    table.add_column("ΔF (kJ/mol)", justify="right")
-    table.add_column("barrier (kJ/mol)", justify="right")
+    table.add_column(f"ΔF ({result.surface.units})", justify="right")
+    table.add_column(f"barrier ({result.surface.units})", justify="right")
     table.add_column("structure")
     for b in result.basins.basins:
         err_p = "" if b.population_error != b.population_error else f" ± {b.population_error:.3f}"

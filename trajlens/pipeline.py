@@ -63,6 +63,9 @@ class ProjectResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
     method: str = "pca"
+    #: Coordinates of every frame on the surface's axes (the first two projections, or
+    #: φ/ψ in radians with ``fes_on="dihedrals"``).
+    fes_coords: np.ndarray | None = None
 
     @property
     def frame_index(self) -> tuple[np.ndarray, np.ndarray]:
@@ -163,18 +166,33 @@ def compute_project(
     n_representatives: int = 10,
     method: str = "pca",
     method_params: dict | None = None,
+    cluster: str = "hdbscan",
+    cluster_params: dict | None = None,
+    units: str = "kJ/mol",
+    fes_method: str = "histogram",
+    bandwidth: str | float = "scott",
+    fes_on: str = "projection",
 ) -> ProjectResult:
     """Trajectory → features → PCA → HDBSCAN → free-energy surface, basins → PLUMED input.
 
     Parameters are those of ``trajlens project``; nothing is written. ``n_blocks`` sets
     the block analysis (jackknife) behind the basins' error bars (0: none), and
     ``n_representatives`` how many lowest-free-energy frames each basin keeps.
+    ``cluster`` (with ``cluster_params``) picks the clustering of the projection (see
+    :func:`make_clusterer`); ``units``, ``fes_method`` and ``bandwidth`` go to
+    :func:`trajlens.fes.estimate` (``min_barrier`` stays in kJ/mol); ``fes_on="dihedrals"``
+    puts the surface and basins on the first two dihedrals (φ/ψ, radians, a periodic torus)
+    instead of the first two projections.
     """
     reporter = reporter or Reporter()
     if n_components < 2:
         raise InputError(f"--n-components: expected at least 2, got {n_components}")
     if bins < 5:
         raise InputError(f"--bins: expected at least 5, got {bins}")
+    if fes_on not in ("projection", "dihedrals"):
+        raise InputError(f"--fes-on: expected 'projection' or 'dihedrals', got {fes_on!r}")
+    if cluster not in CLUSTER_TITLES:
+        raise InputError(f"--cluster: expected one of {', '.join(CLUSTER_TITLES)}, got {cluster!r}")
     with reporter.step("Checking inputs"):
         trajs = open_trajectories(
             trajectories, top, stride=stride, selection=selection, chunk=chunk
@@ -200,20 +218,33 @@ def compute_project(
         model.fit(features)
         projection = model.transform(features)
     coords = np.concatenate(projection)[:, :2].astype(np.float64)
-    with reporter.step("HDBSCAN clustering"):
-        clusters = HDBSCAN(min_cluster_size=min_cluster_size, random_state=random_state).fit(coords)
+    with reporter.step(f"{CLUSTER_TITLES.get(cluster, cluster)} clustering"):
+        params = dict(cluster_params or {})
+        if cluster == "hdbscan":
+            params.setdefault("min_cluster_size", min_cluster_size)
+        clusters = make_clusterer(cluster, random_state, **params).fit(coords)
+    labels = tuple(f"{COLUMN_PREFIX[method].upper()}{k}" for k in (1, 2))
+    fes_coords, periodic, ranges = coords, None, None
+    if fes_on == "dihedrals":
+        labels, fes_coords = dihedral_angles(spec, np.concatenate(features))
+        periodic, ranges = True, [(-np.pi, np.pi)] * 2
     with reporter.step("Free-energy surface and basins"):
         surface = estimate(
-            coords,
+            fes_coords,
             bins=bins,
+            range=ranges,
+            periodic=periodic,
             temperature=temperature,
             smooth=smooth,
-            labels=tuple(f"{COLUMN_PREFIX[method].upper()}{k}" for k in (1, 2)),
+            labels=labels,
+            units=units,
+            method=fes_method,
+            bandwidth=bandwidth,
         )
         basins = find_basins(
             surface,
-            coords,
-            min_barrier=min_barrier,
+            fes_coords,
+            min_barrier=None if min_barrier is None else min_barrier / surface_unit(surface),
             min_population=min_population,
             n_blocks=n_blocks if 2 <= n_blocks <= coords.shape[0] else 0,
             n_lowest=n_representatives,
@@ -226,7 +257,10 @@ def compute_project(
         plumed = linear_cv_input(
             spec, model.components_, model.mean_, names=names, method=method.upper()
         )
-        plumed += basin_comments(basins.to_table(), surface.labels, names[:2], units=surface.units)
+        if fes_on == "projection":
+            plumed += basin_comments(
+                basins.to_table(), surface.labels, names[:2], units=surface.units
+            )
     else:
         plumed = ""  # nonlinear maps have no linear PLUMED form; plumed.dat is not written
     return ProjectResult(
@@ -241,7 +275,83 @@ def compute_project(
         basins=basins,
         plumed=plumed,
         method=method,
+        fes_coords=fes_coords,
     )
+
+
+def surface_unit(surface: FreeEnergySurface) -> float:
+    """kJ/mol in one unit of the surface's energies."""
+    from trajlens.fes import energy_unit
+
+    return energy_unit(surface.units, surface.temperature)
+
+
+def dihedral_angles(spec: FeatureSpec, X: np.ndarray) -> tuple[tuple[str, str], np.ndarray]:
+    """The first two dihedrals of ``spec`` (φ/ψ for a dipeptide) as angles in radians.
+
+    Dihedrals given as sin/cos pairs are turned back into angles with atan2; raw dihedrals
+    are taken as they are. Returns their names and an array of shape (n_frames, 2).
+    """
+    columns = {f.label: k for k, f in enumerate(spec)}
+    names, angles = [], []
+    for f in spec:
+        if f.kind != "dihedral" or f.name in names:
+            continue
+        if f.transform == "cos" and f"sin_{f.name}" in columns:
+            sin = X[:, columns[f"sin_{f.name}"]].astype(np.float64)
+            angles.append(np.arctan2(sin, X[:, columns[f.label]].astype(np.float64)))
+        elif f.transform == "none":
+            angles.append(np.angle(np.exp(1j * X[:, columns[f.label]].astype(np.float64))))
+        else:
+            continue
+        names.append(f.name)
+        if len(names) == 2:
+            return (names[0], names[1]), np.column_stack(angles)
+    raise InputError(
+        "--fes-on dihedrals: expected at least two dihedrals among the features (as sin/cos "
+        f"pairs or raw), found {len(names)}"
+    )
+
+
+#: Names of ``trajlens project --cluster`` and their progress titles.
+CLUSTER_TITLES = {
+    "hdbscan": "HDBSCAN",
+    "density-peaks": "Density-peak",
+    "adp": "Advanced density-peak",
+    "hierarchical": "Hierarchical",
+    "kmeans": "k-means",
+}
+
+
+def make_clusterer(name: str, random_state: int = 0, **params):
+    """The unfitted estimator of ``trajlens project --cluster``.
+
+    ``hdbscan`` (``min_cluster_size``), ``density-peaks`` (``n_clusters``, ``dc``,
+    ``halo``), ``adp`` (``k``, ``Z``, ``halo``), ``hierarchical`` (``n_clusters``,
+    ``distance_threshold``, ``linkage``, ``n_landmarks``), ``kmeans`` (``n_clusters``);
+    ``None`` values are dropped so the estimator's defaults apply.
+    """
+    from trajlens.cluster import (
+        AdvancedDensityPeaks,
+        DensityPeaks,
+        KMeansMicrostates,
+        LandmarkHierarchical,
+    )
+
+    params = {k: v for k, v in params.items() if v is not None}
+    factories = {
+        "hdbscan": lambda: HDBSCAN(random_state=random_state, **params),
+        "density-peaks": lambda: DensityPeaks(**params),
+        "adp": lambda: AdvancedDensityPeaks(**params),
+        "hierarchical": lambda: LandmarkHierarchical(random_state=random_state, **params),
+        "kmeans": lambda: KMeansMicrostates(random_state=random_state, **params),
+    }
+    if name not in factories:
+        raise InputError(f"--cluster: expected one of {', '.join(factories)}, got {name!r}")
+    try:
+        return factories[name]()
+    except TypeError as exc:
+        raise InputError(f"--cluster {name}: {exc}") from None
 
 
 def run_project(
@@ -312,23 +422,25 @@ def write_outputs(
     written["features.json"] = "feature spec: kinds, 0-based atoms, labels"
 
     X = np.concatenate(result.features)
-    angles = basin_angles(result.spec, X, result.basins, coords[:, :2])
+    fes_coords = coords[:, :2] if result.fes_coords is None else result.fes_coords
+    angles = basin_angles(result.spec, X, result.basins, fes_coords)
+    unit = result.surface.units.replace("/", "")  # kJmol (default), kcalmol or kT
+    on_angles = any(result.surface.is_periodic)  # --fes-on dihedrals: minima in radians
     header = [
         "basin",
         "population",
-        "free_energy_kJmol",
-        "barrier_kJmol",
+        f"free_energy_{unit}",
+        f"barrier_{unit}",
         "n_frames",
-        "pc1_min",
-        "pc2_min",
-        "F_min_kJmol",
+        *([f"{n}_min_rad" for n in result.surface.labels] if on_angles else ["pc1_min", "pc2_min"]),
+        f"F_min_{unit}",
         "rep_traj",
         "rep_frame",
         "rep_time_ps",
         *[f"{name}_deg" for name in angles],
         "pdb",
         "population_error",
-        "free_energy_error_kJmol",
+        f"free_energy_error_{unit}",
         "lowest_frames",
         "xtc",
     ]
@@ -367,10 +479,13 @@ def write_outputs(
     frames = read_rows(trajs, wanted, traj_idx, frame_idx)
     for b in result.basins.basins:
         frames[b.representative].save_pdb(str(folder / f"basin_{b.label}.pdb"))
+        frames[b.representative].save_xtc(str(folder / f"basin_{b.label}_medoid.xtc"))
     if result.basins.basins:
         written["basin_<k>.pdb"] = "medoid structure of each basin"
+        written["basin_<k>_medoid.xtc"] = "medoid structure of each basin (XTC)"
     if write_basin_frames(result.basins, frames, folder):
         written["basin_<k>.xtc"] = "lowest-free-energy frames of each basin (lowest first)"
+        written["basin_<k>_lowest.pdb"] = "the same frames as a multi-model PDB"
 
     if result.plumed:
         (folder / "plumed.dat").write_text(result.plumed)
@@ -405,9 +520,9 @@ def write_outputs(
             {
                 "basin": b.label,
                 "population": b.population,
-                "free_energy_kJmol": b.free_energy,
+                f"free_energy_{unit}": b.free_energy,
                 "population_error": b.population_error,
-                "free_energy_error_kJmol": b.free_energy_error,
+                f"free_energy_error_{unit}": b.free_energy_error,
                 "minimum": b.minimum.tolist(),
                 "representative": b.representative,
                 "lowest_frames": b.lowest.tolist(),
@@ -444,7 +559,8 @@ def read_rows(
 
 
 def write_basin_frames(basins: BasinSet, frames: dict, folder: Path) -> bool:
-    """Write ``basin_<k>.xtc``: each basin's lowest-free-energy frames, lowest first.
+    """Write ``basin_<k>.xtc``: each basin's lowest-free-energy frames, lowest first, and
+    the same frames as ``basin_<k>_lowest.pdb`` (one MODEL per frame).
 
     ``frames`` maps rows of the concatenated arrays to frames (see :func:`read_rows`).
     Returns whether any file was written.
@@ -456,7 +572,9 @@ def write_basin_frames(basins: BasinSet, frames: dict, folder: Path) -> bool:
         if b.lowest.size == 0:
             continue
         pieces = [frames[int(i)] for i in b.lowest]
-        md.join(pieces, check_topology=False).save_xtc(str(folder / f"basin_{b.label}.xtc"))
+        joined = md.join(pieces, check_topology=False)
+        joined.save_xtc(str(folder / f"basin_{b.label}.xtc"))
+        joined.save_pdb(str(folder / f"basin_{b.label}_lowest.pdb"))
         wrote = True
     return wrote
 
@@ -518,6 +636,9 @@ def compute_colvar(
     n_blocks: int = 10,
     n_representatives: int = 10,
     reporter: Reporter | None = None,
+    units: str = "kJ/mol",
+    fes_method: str = "histogram",
+    bandwidth: str | float = "scott",
 ) -> ColvarResult:
     """Free-energy surface and basins of the variables in a PLUMED COLVAR file.
 
@@ -580,12 +701,15 @@ def compute_colvar(
             temperature=temperature,
             smooth=smooth,
             labels=tuple(names),
+            units=units,
+            method=fes_method,
+            bandwidth=bandwidth,
         )
         basins = find_basins(
             surface,
             X,
             weights=weights,
-            min_barrier=min_barrier,
+            min_barrier=None if min_barrier is None else min_barrier / surface_unit(surface),
             min_population=min_population,
             n_blocks=n_blocks if 2 <= n_blocks <= n else 0,
             n_lowest=n_representatives,

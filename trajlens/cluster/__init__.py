@@ -1,6 +1,11 @@
 """Clustering of projections (scikit-learn style: ``labels_``, -1 for noise)."""
 
-from trajlens.cluster.density_peaks import AdvancedDensityPeaks, DensityPeaks
+from trajlens.cluster.density_peaks import (
+    AdvancedDensityPeaks,
+    DensityPeaks,
+    pak_density,
+    twonn_dimension,
+)
 from trajlens.cluster.hdbscan import HDBSCAN
 from trajlens.cluster.hierarchical import KMeansMicrostates, LandmarkHierarchical
 
@@ -10,4 +15,6 @@ __all__ = [
     "DensityPeaks",
     "KMeansMicrostates",
     "LandmarkHierarchical",
+    "pak_density",
+    "twonn_dimension",
 ]

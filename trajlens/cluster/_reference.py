@@ -56,3 +56,66 @@ def density_peaks(X, dc, n_clusters):
         if labels[i] < 0:
             labels[i] = labels[parent[i]]
     return labels
+
+
+def adaptive_k(dist, nbr, dim, dthr):
+    """Plain-Python twin of ``_kernels.adaptive_k``."""
+    n, cols = dist.shape
+    kstar = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        j = 4
+        while j < cols:
+            ksel = j - 1
+            vi, vj = dist[i, ksel] ** dim, dist[nbr[i, j], ksel] ** dim
+            dl = -2.0 * ksel * (np.log(vi) + np.log(vj) - 2.0 * np.log(vi + vj) + np.log(4.0))
+            if dl > dthr:
+                break
+            j += 1
+        kstar[i] = j - 1
+    return kstar
+
+
+def pak_log_density(dist, kstar, dim, log_prefactor):
+    """``_kernels.pak_log_density`` by a general-purpose root finder (scipy's ``root``,
+    MINPACK's hybrid method) on the likelihood's gradient, an independent check of the
+    Newton iteration."""
+    from scipy.optimize import root
+
+    out = np.empty(dist.shape[0])
+    for i in range(dist.shape[0]):
+        k = int(kstar[i])
+        r = dist[i, : k + 1]
+        v = np.exp(log_prefactor) * (r[1:] ** dim - r[:-1] ** dim)
+        ll = np.arange(1, k + 1)
+        start = np.log(k) - log_prefactor - dim * np.log(r[k])
+
+        def gradient(p, v=v, ll=ll, k=k):
+            e = v * np.exp(p[0] + p[1] * ll)
+            return [k - e.sum(), ll.sum() - (ll * e).sum()]
+
+        res = root(gradient, [start, 0.0], method="hybr", tol=1e-12)
+        out[i] = res.x[0]
+    return out
+
+
+def adp_borders(nbr, kstar, labels, g, is_centre, n_clusters):
+    """Plain-Python twin of ``_kernels.adp_borders``."""
+    best = np.full((n_clusters, n_clusters), -np.inf)
+    index = np.full((n_clusters, n_clusters), -1, dtype=np.int64)
+    for p1 in range(nbr.shape[0]):
+        if is_centre[p1]:
+            continue
+        c = labels[p1]
+        outside = [p for p in nbr[p1, 1 : kstar[p1] + 1] if labels[p] != c]
+        if not outside:
+            continue
+        p2 = outside[0]
+        cp = labels[p2]
+        ahead = list(nbr[p2, 1:])
+        stop = ahead.index(p1) if p1 in ahead else len(ahead)
+        if any(labels[p] == c for p in ahead[:stop]):
+            continue
+        if g[p1] > best[c, cp]:
+            best[c, cp] = best[cp, c] = g[p1]
+            index[c, cp] = index[cp, c] = p1
+    return index

@@ -189,111 +189,242 @@ def knn_log_density(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.n
     return log_rho, np.full(n, 1.0 / np.sqrt(k)), neighbours
 
 
-class AdvancedDensityPeaks(ClusterMixin, BaseEstimator):
-    """Saddle-aware density peaks (after d'Errico et al. 2021), with a fixed k.
+#: Threshold on the likelihood-ratio statistic D_k of the adaptive-k test: chi2(1) at
+#: alpha = 1e-6, dadapy's default (Rodriguez et al., JCTC 14, 1206, 2018).
+DTHR = 23.92812698
 
-    Peaks are the points whose g = log ρ - σ is the largest in their k-neighbourhood and
-    which lie in no neighbourhood of a point with larger g. Every other point joins the
-    cluster of its nearest point of larger g. The saddle between two clusters is the
-    largest log ρ over border points (points with a k-neighbour in the other cluster).
-    Clusters a and b merge (highest saddle first) unless both log ρ_a - log ρ_ab and
-    log ρ_b - log ρ_ab exceed Z (σ_peak + σ_saddle). dadapy's PAk density with adaptive k
-    is replaced by the plain k-NN estimate here.
+
+def twonn_dimension(r1: np.ndarray, r2: np.ndarray, fraction: float = 0.9) -> float:
+    """Intrinsic dimension by TWO-NN (Facco, d'Errico, Rodriguez & Laio, Sci. Rep. 7, 12140, 2017).
+
+    With mu = r2 / r1 the ratio of second to first neighbour distances, -log(1 - F(mu)) =
+    d log(mu); d is the slope of that line through the origin, fitted over the smallest
+    ``fraction`` of the mu (dadapy's ``compute_id_2NN``, algorithm "base").
 
     Parameters
     ----------
-    k : int, default 30
-        Neighbours for the density and its error (σ = 1/sqrt(k)).
+    r1, r2 : ndarray, shape (n,)
+        Distances of each point to its first and second nearest neighbours.
+    fraction : float, default 0.9
+
+    Returns
+    -------
+    float
+        The intrinsic dimension (nan when fewer than 3 usable points).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu = np.asarray(r2, dtype=np.float64) / np.asarray(r1, dtype=np.float64)
+    n = mu.size
+    mu = mu[np.isfinite(mu) & (mu > 1.0)]
+    n_eff = int(n * fraction)
+    if mu.size < 3 or n_eff < 3:
+        return float("nan")
+    x = np.sort(np.log(mu))[: min(n_eff, mu.size)]
+    y = -np.log(1.0 - np.arange(1, x.size + 1) / n)
+    return float(np.sum(x * y) / np.sum(x * x))
+
+
+def pak_density(
+    X: np.ndarray,
+    maxk: int = 100,
+    intrinsic_dim: float | None = None,
+    dthr: float = DTHR,
+) -> dict:
+    """Point-adaptive k-NN (PAk) log-density with its error (Rodriguez et al., JCTC 2018).
+
+    For each point, the neighbourhood grows while the density in it is statistically
+    constant (k*, see :func:`trajlens.cluster._kernels.adaptive_k`), and the log-density
+    is the maximum-likelihood F of a density varying as exp(F + a l) over the k* shells, in
+    the intrinsic dimension (TWO-NN by default). The error of F is sqrt((4k* + 2) /
+    (k* (k* - 1))), the asymptotic standard error of that fit.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, n_features)
+    maxk : int, default 100
+        Largest neighbourhood considered.
+    intrinsic_dim : float, optional
+        Dimension of the volumes; TWO-NN estimate by default.
+    dthr : float
+        Threshold of the adaptive-k test.
+
+    Returns
+    -------
+    dict
+        ``log_density`` (n,), normalised so exp(log_density) integrates to 1 over the
+        intrinsic manifold, in inverse data units to the power d; ``error`` (n,); ``kstar``
+        (n,); ``intrinsic_dim``; ``distances`` and ``neighbours`` (n, maxk + 1), each point
+        first.
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    n = X.shape[0]
+    m = int(min(maxk, n - 1))
+    dist, idx = NearestNeighbors(n_neighbors=m).fit(X).kneighbors()  # itself excluded
+    dist = np.hstack([np.zeros((n, 1)), dist])
+    idx = np.hstack([np.arange(n)[:, None], idx]).astype(np.int64)
+    # duplicate points: a floor on the distances keeps every volume positive
+    positive = dist[:, 1:][dist[:, 1:] > 0]
+    floor = 1e-9 * (positive.min() if positive.size else 1.0)
+    dist[:, 1:] = np.maximum(dist[:, 1:], floor)
+    dim = intrinsic_dim
+    if dim is None:
+        dim = twonn_dimension(dist[:, 1], dist[:, 2]) if m >= 2 else float("nan")
+        if not np.isfinite(dim) or dim <= 0:
+            dim = float(X.shape[1])
+    dim = float(dim)
+    kstar = np.minimum(_kernels.adaptive_k(dist, idx, dim, float(dthr)), m)
+    kstar = np.maximum(kstar, min(2, m))
+    log_prefactor = float(_log_ball_volume(dim))
+    log_rho = _kernels.pak_log_density(dist, kstar, dim, log_prefactor) - np.log(n)
+    with np.errstate(divide="ignore"):
+        err = np.sqrt((4.0 * kstar + 2.0) / (kstar * (kstar - 1.0)))
+    return {
+        "log_density": log_rho,
+        "error": err,
+        "kstar": kstar,
+        "intrinsic_dim": dim,
+        "distances": dist,
+        "neighbours": idx,
+    }
+
+
+class AdvancedDensityPeaks(ClusterMixin, BaseEstimator):
+    """Advanced Density Peaks (d'Errico, Facco, Laio & Rodriguez, Inf. Sci. 560, 476, 2021).
+
+    1. Log-densities log ρ_i with errors ε_i by the point-adaptive k-NN estimator (PAk),
+       in the TWO-NN intrinsic dimension (:func:`pak_density`).
+    2. Putative peaks: points whose g = log ρ - ε is the largest in their k*-neighbourhood,
+       and which lie in no k*-neighbourhood of a point of larger g. Every other point,
+       by decreasing g, joins the cluster of its nearest already-assigned neighbour.
+    3. Saddles: between clusters a and b, the border point of largest g, with log-density
+       log ρ_ab and error ε_ab (see :func:`trajlens.cluster._kernels.adp_borders`).
+    4. Merging: a and b are merged when log ρ_a - log ρ_ab < Z (ε_a + ε_ab) or
+       log ρ_b - log ρ_ab < Z (ε_b + ε_ab), highest saddle first; the less significant peak
+       joins the other and the merged cluster keeps the higher saddle to every third one.
+       This follows dadapy's ``compute_clustering_ADP``.
+
+    Parameters
+    ----------
+    k : int, default 100
+        Largest neighbourhood (the adaptive k* is at most this).
     Z : float, default 1.65
         Significance of a peak above its saddle, in combined standard errors.
+    halo : bool, default False
+        Label -1 the points whose log-density is below their cluster's highest saddle.
+    intrinsic_dim : float or None
+        Dimension of the PAk volumes; None: TWO-NN estimate.
 
     Attributes
     ----------
     labels_ : ndarray of int, shape (n_samples,)
     log_density_, log_density_error_ : ndarray, shape (n_samples,)
+        PAk log-density (normalised) and its standard error.
+    kstar_ : ndarray of int, shape (n_samples,)
+    intrinsic_dim_ : float
     centres_ : ndarray of int, shape (n_clusters_,)
-        The surviving peaks, densest first.
-    saddles_ : ndarray, shape (n_clusters_, n_clusters_)
-        log ρ of the saddle between clusters (-inf when they do not touch).
+        The surviving peaks, densest first (cluster i has peak ``centres_[i]``).
+    saddles_, saddle_errors_ : ndarray, shape (n_clusters_, n_clusters_)
+        log ρ of the saddle between clusters and its error (-inf and 0 where they do not
+        touch).
     n_clusters_ : int
     """
 
-    def __init__(self, k: int = 30, Z: float = 1.65):
+    def __init__(self, k: int = 100, Z: float = 1.65, halo: bool = False, intrinsic_dim=None):
         self.k = k
         self.Z = Z
+        self.halo = halo
+        self.intrinsic_dim = intrinsic_dim
 
     def fit(self, X, y=None):
         blocks, _ = as_list(X)
         X = validate_data(self, np.concatenate(blocks), dtype=np.float64, ensure_min_samples=3)
         X = np.ascontiguousarray(X)
         n = X.shape[0]
-        if self.k < 1:
-            raise ValueError(f"k: expected >= 1, got {self.k}")
+        if not self.k >= 2:
+            raise ValueError(f"k: expected >= 2, got {self.k}")
         if self.Z < 0:
             raise ValueError(f"Z: expected >= 0, got {self.Z}")
-        k = int(min(self.k, n - 1))
-        log_rho, err, nbr = knn_log_density(X, k)
+        if self.intrinsic_dim is not None and not self.intrinsic_dim > 0:
+            raise ValueError(f"intrinsic_dim: expected > 0, got {self.intrinsic_dim}")
+        pak = pak_density(X, self.k, self.intrinsic_dim)
+        log_rho, err, kstar = pak["log_density"], pak["error"], pak["kstar"]
+        nbr = pak["neighbours"]
         g = log_rho - err
-        is_max = g >= g[nbr].max(axis=1)
-        higher_nbr = np.zeros(n, dtype=bool)  # i lies in the neighbourhood of a point with larger g
-        bigger = g[:, None] > g[nbr]  # point i beats its neighbour nbr[i, m]
-        np.logical_or.at(higher_nbr, nbr[bigger], True)
-        centres = np.flatnonzero(is_max & ~higher_nbr)
+        # peaks: the largest g of their own k*-neighbourhood ...
+        cols = np.arange(nbr.shape[1])
+        inside = (cols[None, :] >= 1) & (cols[None, :] <= kstar[:, None])
+        g_nbr = np.where(inside, g[nbr], -np.inf)
+        is_max = g >= g_nbr.max(axis=1)
+        # ... and in no k*-neighbourhood of a point with larger g
+        dominated = np.zeros(n, dtype=bool)
+        rows, where = np.nonzero(inside & (g[:, None] > g[nbr]))
+        dominated[nbr[rows, where]] = True
+        centres = np.flatnonzero(is_max & ~dominated)
         if centres.size == 0:
             centres = np.array([int(np.argmax(g))])
-        _, parent = _kernels.nearest_higher(X, g)
-        centres = centres[np.lexsort((centres, -g[centres]))]
-        labels = _assign(parent, g, centres)
+        labels = np.full(n, -1, dtype=np.int64)
+        labels[centres] = np.arange(centres.size)
+        order = np.lexsort((np.arange(n), -g))
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n)
+        for i in order:
+            if labels[i] >= 0:
+                continue
+            assigned = labels[nbr[i, 1:]]
+            hit = np.flatnonzero(assigned >= 0)
+            if hit.size:
+                labels[i] = assigned[hit[0]]
+            else:  # no assigned point among the k neighbours: the nearest one before it
+                before = order[: rank[i]]
+                d2 = np.sum((X[before] - X[i]) ** 2, axis=1)
+                labels[i] = labels[before[np.argmin(d2)]]
         m = centres.size
-        # saddles: log ρ and σ of the densest border point between each pair of clusters
-        sad = np.full((m, m), -np.inf)
-        sad_err = np.zeros((m, m))
-        a = np.repeat(labels, k)
-        b = labels[nbr.reshape(-1)]
-        i_of = np.repeat(np.arange(n), k)
-        j_of = nbr.reshape(-1)
-        cross = a != b
-        for i, j, la, lb in zip(i_of[cross], j_of[cross], a[cross], b[cross], strict=True):
-            point = i if log_rho[i] <= log_rho[j] else j  # the lower side of the border pair
-            if log_rho[point] > sad[la, lb]:
-                sad[la, lb] = sad[lb, la] = log_rho[point]
-                sad_err[la, lb] = sad_err[lb, la] = err[point]
-        peak = log_rho[centres].copy()
-        peak_err = err[centres].copy()
+        is_centre = np.zeros(n, dtype=bool)
+        is_centre[centres] = True
+        border = _kernels.adp_borders(nbr, kstar, labels, g, is_centre, m)
+        touch = border >= 0
+        sad = np.where(touch, log_rho[np.maximum(border, 0)], -np.inf)
+        sad_err = np.where(touch, err[np.maximum(border, 0)], 0.0)
+        np.fill_diagonal(sad, -np.inf)
+        peak, peak_err = log_rho[centres], err[centres]
         alive = np.ones(m, dtype=bool)
-        parent_c = np.arange(m)
+        merged_into = np.arange(m)
         while True:
-            best = None
-            for p in range(m):
-                for q in range(p + 1, m):
-                    if not (alive[p] and alive[q]) or not np.isfinite(sad[p, q]):
-                        continue
-                    s, se = sad[p, q], sad_err[p, q]
-                    weak = (peak[p] - s < self.Z * (peak_err[p] + se)) or (
-                        peak[q] - s < self.Z * (peak_err[q] + se)
-                    )
-                    if weak and (best is None or s > best[0]):
-                        best = (s, p, q)
-            if best is None:
+            both = alive[:, None] & alive[None, :] & np.isfinite(sad)
+            weak = (peak[:, None] - sad < self.Z * (peak_err[:, None] + sad_err)) | (
+                peak[None, :] - sad < self.Z * (peak_err[None, :] + sad_err)
+            )
+            candidates = np.triu(both & weak, 1)
+            if not candidates.any():
                 break
-            _, p, q = best
-            keep, drop = (p, q) if peak[p] >= peak[q] else (q, p)
+            p, q = np.unravel_index(np.argmax(np.where(candidates, sad, -np.inf)), sad.shape)
+            c_p = (peak[p] - sad[p, q]) / (peak_err[p] + sad_err[p, q])
+            c_q = (peak[q] - sad[p, q]) / (peak_err[q] + sad_err[p, q])
+            keep, drop = (q, p) if c_p < c_q else (p, q)
             alive[drop] = False
-            parent_c[parent_c == drop] = keep
-            for r in range(m):
-                if sad[drop, r] > sad[keep, r]:
-                    sad[keep, r] = sad[r, keep] = sad[drop, r]
-                    sad_err[keep, r] = sad_err[r, keep] = sad_err[drop, r]
+            merged_into[merged_into == drop] = keep
+            higher = sad[drop] > sad[keep]
+            sad[keep, higher] = sad[higher, keep] = sad[drop, higher]
+            sad_err[keep, higher] = sad_err[higher, keep] = sad_err[drop, higher]
+            sad[drop, :] = sad[:, drop] = -np.inf
             sad[keep, keep] = -np.inf
         survivors = np.flatnonzero(alive)
-        survivors = survivors[np.argsort(-peak[survivors], kind="stable")]
-        final = np.full(m, -1)
+        survivors = survivors[np.lexsort((survivors, -peak[survivors]))]
+        final = np.full(m, -1, dtype=np.int64)
         final[survivors] = np.arange(survivors.size)
-        self.labels_ = final[parent_c[labels]].astype(np.int64)
+        labels = final[merged_into[labels]]
+        saddles = sad[np.ix_(survivors, survivors)]
+        if self.halo and survivors.size > 1:
+            threshold = saddles.max(axis=1)
+            labels = np.where(log_rho < threshold[labels], -1, labels)
+        self.labels_ = labels
         self.log_density_ = log_rho
         self.log_density_error_ = err
+        self.kstar_ = kstar
+        self.intrinsic_dim_ = pak["intrinsic_dim"]
         self.centres_ = centres[survivors]
-        self.saddles_ = sad[np.ix_(survivors, survivors)]
+        self.saddles_ = saddles
+        self.saddle_errors_ = sad_err[np.ix_(survivors, survivors)]
         self.n_clusters_ = int(survivors.size)
         self._X_fit = X
         return self

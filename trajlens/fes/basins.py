@@ -249,7 +249,7 @@ def find_basins(
         The frames' coordinates on the surface's variables.
     weights : ndarray, shape (n_frames,), optional
     min_barrier : float, optional
-        kJ/mol; default 1 kT.
+        In the surface's units (``surface.units``); default 1 kT.
     min_population : float, default 0.005
         Smallest weighted fraction of frames a basin may hold.
     n_blocks : int, default 0
