@@ -146,3 +146,45 @@ def test_alpha_r_is_sampled_but_not_a_free_energy_basin(ala2):
     for b in dimples:
         assert b.population < 0.005
         assert b.barrier < s.kT or not np.isfinite(b.barrier)
+
+
+def ramachandran_region(phi_deg, psi_deg):
+    """Textbook Ramachandran regions (degrees), fixed before looking at any basin.
+
+    αR: φ < 0 and −120 < ψ < 50; C7ax/αL: φ > 0; the remaining φ < 0 frames are the
+    extended region, split at φ = −110 into C5/β (below) and PII/C7eq (above).
+    """
+    phi_deg, psi_deg = np.asarray(phi_deg), np.asarray(psi_deg)
+    alpha = (phi_deg < 0) & (psi_deg > -120) & (psi_deg < 50)
+    return np.where(
+        phi_deg > 0, "C7ax", np.where(alpha, "aR", np.where(phi_deg < -110, "C5", "PII/C7eq"))
+    )
+
+
+def test_implicit_water_basins_include_alpha_r():
+    """In OBC2 water αR is a basin: the PCA pipeline finds it with the direct count's population."""
+    from trajlens.io import example_files
+
+    traj, top = example_files("ala2_obc2")
+    result = compute_project([traj], top, n_blocks=10)
+    t = md.load(str(traj), top=str(top))
+    phi = np.degrees(md.compute_phi(t)[1][:, 0])
+    psi = np.degrees(md.compute_psi(t)[1][:, 0])
+    region = ramachandran_region(phi, psi)
+    basins = result.basins
+    found = {}
+    for b in basins.basins:
+        if b.population < 0.05:  # small side basins (C7eq, ~1%) are not compared here
+            continue
+        members = basins.frame_labels == b.label
+        names, counts = np.unique(region[members], return_counts=True)
+        name = names[counts.argmax()]
+        assert counts.max() > 0.9 * members.sum(), (b.label, dict(zip(names, counts, strict=True)))
+        assert name not in found, f"two large basins in {name}"
+        found[name] = b
+    assert set(found) == {"aR", "C5", "PII/C7eq"}, sorted(found)
+    for name, b in found.items():
+        direct = np.mean(region == name)
+        # within two block-analysis error bars of the direct count
+        assert abs(b.population - direct) < 2 * b.population_error, (name, b.population, direct)
+    assert 0.2 < found["aR"].population < 0.5

@@ -37,6 +37,7 @@ out = Console(highlight=False)
 
 class Example(str, Enum):
     ala2 = "ala2"
+    ala2_obc2 = "ala2_obc2"
 
 
 class Method(str, Enum):

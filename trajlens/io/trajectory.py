@@ -32,6 +32,7 @@ _NATIVE_STRIDE = {".xtc", ".trr", ".dcd", ".nc", ".netcdf", ".ncdf"}
 
 _EXAMPLES = {
     "ala2": ("ala2/ala2.xtc", "ala2/ala2.pdb"),
+    "ala2_obc2": ("ala2_obc2/ala2.xtc", "ala2_obc2/ala2.pdb"),
 }
 
 
@@ -43,6 +44,8 @@ def example_files(name: str) -> tuple[Path, Path]:
     name : str
         ``"ala2"``: alanine dipeptide in vacuum, amber14, 300 K, 10 ns saved every 1 ps
         (see ``trajlens/data/make_ala2.py`` for how it was made).
+        ``"ala2_obc2"``: the same molecule in OBC2 implicit water, 2 ns saved every 1 ps
+        (2,000 frames), where the right-handed helix (αR) is a basin of its own.
     """
     if name not in _EXAMPLES:
         raise InputError(
