@@ -163,13 +163,42 @@ def compute_project(
     n_representatives: int = 10,
     method: str = "pca",
     method_params: dict | None = None,
+    dask: dict | None = None,
 ) -> ProjectResult:
     """Trajectory → features → PCA → HDBSCAN → free-energy surface, basins → PLUMED input.
 
     Parameters are those of ``trajlens project``; nothing is written. ``n_blocks`` sets
     the block analysis (jackknife) behind the basins' error bars (0: none), and
-    ``n_representatives`` how many lowest-free-energy frames each basin keeps.
+    ``n_representatives`` how many lowest-free-energy frames each basin keeps. ``dask``
+    (for example ``{"workers": 2, "store": "features.zarr"}``) runs the work on a Dask
+    cluster instead (:func:`trajlens.parallel.pipeline.compute_project_dask`).
     """
+    if dask is not None:
+        from trajlens.parallel.pipeline import compute_project_dask
+
+        return compute_project_dask(
+            trajectories,
+            top,
+            **dask,
+            stride=stride,
+            selection=selection,
+            chunk=chunk,
+            distances=distances,
+            features=features,
+            n_components=n_components,
+            temperature=temperature,
+            bins=bins,
+            smooth=smooth,
+            min_barrier=min_barrier,
+            min_population=min_population,
+            min_cluster_size=min_cluster_size,
+            random_state=random_state,
+            reporter=reporter,
+            n_blocks=n_blocks,
+            n_representatives=n_representatives,
+            method=method,
+            method_params=method_params,
+        )
     reporter = reporter or Reporter()
     if n_components < 2:
         raise InputError(f"--n-components: expected at least 2, got {n_components}")
