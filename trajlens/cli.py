@@ -216,8 +216,7 @@ def project(
     workers: int = typer.Option(
         None,
         "--workers",
-        help="Run on a local Dask cluster with N worker processes (pip install "
-        "'trajlens[dask]').",
+        help="Run on a local Dask cluster with N worker processes (pip install 'trajlens[dask]').",
         min=1,
         show_default=False,
     ),
@@ -386,8 +385,7 @@ def featurize_command(
     workers: int = typer.Option(
         None,
         "--workers",
-        help="Run on a local Dask cluster with N worker processes (pip install "
-        "'trajlens[dask]').",
+        help="Run on a local Dask cluster with N worker processes (pip install 'trajlens[dask]').",
         min=1,
         show_default=False,
     ),
