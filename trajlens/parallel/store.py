@@ -170,15 +170,17 @@ def create_store(path: Path, meta: dict, chunk: int):
     zarr = _zarr()
     group = zarr.open_group(str(path), mode="w")
     n_features = int(meta["n_features"])
+    # zarr 3 names it create_array, zarr 2 create_dataset
+    create = getattr(group, "create_array", None) or group.create_dataset
     for i, n in enumerate(meta["n_frames"]):
         c = max(1, min(int(chunk), int(n)))
-        group.create_array(
+        create(
             f"traj_{i}/features",
             shape=(int(n), n_features),
             chunks=(c, n_features),
             dtype="float32",
         )
-        group.create_array(f"traj_{i}/time", shape=(int(n),), chunks=(c,), dtype="float64")
+        create(f"traj_{i}/time", shape=(int(n),), chunks=(c,), dtype="float64")
     group.attrs["trajlens_store"] = meta
     return group
 
