@@ -20,6 +20,7 @@ rounding, labels exactly.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import shutil
@@ -157,7 +158,7 @@ def featurize_to_store(
 
     if len(spec) == 0:
         raise InputError("feature spec is empty: expected at least one feature")
-    store = Path(store)
+    store = Path(store).resolve()
     chunk = int(chunk or trajectories.chunk)
     if store.exists():
         try:
@@ -180,7 +181,11 @@ def featurize_to_store(
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         create_store(tmp, meta, chunk)
-        trajs_f = client.scatter(trajectories, broadcast=True)
+        # absolute paths: the workers of a remote cluster do not share our working folder
+        absolute = dataclasses.replace(
+            trajectories, paths=tuple(Path(p).resolve() for p in trajectories.paths)
+        )
+        trajs_f = client.scatter(absolute, broadcast=True)
         spec_f = client.scatter(spec, broadcast=True)
         piece = min(chunk, 5000)
         futures = [
