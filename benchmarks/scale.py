@@ -174,6 +174,8 @@ def run_dask(paths, top, n_workers: int, chunk: int, folder: Path) -> dict:
             "sum_of_peaks": sum(sampler.peak.values()),
             "peak_of_sum": sampler.peak_sum,
             "above_idle": sum(sampler.peak[p] - idle[p] for p in sampler.peak),
+            "worker_above_idle": [sampler.peak[p] - idle[p] for p in pids],
+            "client_above_idle": sampler.peak[me] - idle[me],
         }
     finally:
         client.close()
@@ -269,7 +271,9 @@ def main() -> None:
                 f"  steps: {steps}\n"
                 f"  peak RSS: workers {', '.join(mib(p) for p in r['worker_peaks'])}; "
                 f"client {mib(r['client_peak'])}; sum of peaks {mib(r['sum_of_peaks'])}; "
-                f"peak of the sum {mib(r['peak_of_sum'])}; above idle {mib(r['above_idle'])}\n"
+                f"peak of the sum {mib(r['peak_of_sum'])}; above idle {mib(r['above_idle'])} "
+                f"(workers {', '.join(mib(p) for p in r['worker_above_idle'])}; "
+                f"client {mib(r['client_above_idle'])})\n"
                 f"  {r['labels'].max() + 1} clusters, {r['basins'].max() + 1} basins"
             )
             for name in (f"features_{n}.zarr", f"warm_{n}.zarr"):
