@@ -313,6 +313,27 @@ def project(
         help="Axes of the surface and basins: the first two projections, or the first two "
         "dihedrals (phi/psi, a periodic torus).",
     ),
+    workers: int = typer.Option(
+        None,
+        "--workers",
+        help="Run on a local Dask cluster with N worker processes (pip install 'trajlens[dask]').",
+        min=1,
+        show_default=False,
+    ),
+    scheduler: str = typer.Option(
+        None,
+        "--scheduler",
+        help="Run on the Dask cluster at this address (tcp://host:8786); its workers must see "
+        "the input files and --store under the same paths.",
+        show_default=False,
+    ),
+    store: Path = typer.Option(
+        None,
+        "--store",
+        help="Zarr feature store (features.zarr) to write, or to reuse when it already holds "
+        "these features of these files; implies Dask.",
+        show_default=False,
+    ),
 ) -> None:
     """Project trajectories onto their principal components and find free-energy basins.
 
@@ -402,6 +423,7 @@ def project(
                 fes_method=fes_method.value,
                 bandwidth=_bandwidth(bandwidth),
                 fes_on=fes_on.value,
+                dask=_dask_options(workers, scheduler, store, overwrite),
             )
     except TrajlensError as exc:
         if verbose:
@@ -476,6 +498,27 @@ def featurize_command(
     ),
     chunk_size: int = typer.Option(5000, "--chunk-size", help="Frames per chunk in memory.", min=1),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file."),
+    workers: int = typer.Option(
+        None,
+        "--workers",
+        help="Run on a local Dask cluster with N worker processes (pip install 'trajlens[dask]').",
+        min=1,
+        show_default=False,
+    ),
+    scheduler: str = typer.Option(
+        None,
+        "--scheduler",
+        help="Run on the Dask cluster at this address (tcp://host:8786); its workers must see "
+        "the input files and --store under the same paths.",
+        show_default=False,
+    ),
+    store: Path = typer.Option(
+        None,
+        "--store",
+        help="Zarr feature store (features.zarr) to write, or to reuse when it already holds "
+        "these features of these files; written instead of --out, on Dask.",
+        show_default=False,
+    ),
 ) -> None:
     """Compute a feature matrix (float32) from trajectories and save it as .npz."""
     import json
@@ -488,7 +531,7 @@ def featurize_command(
     from trajlens.pipeline import resolve_spec
 
     try:
-        if out_file.exists() and not overwrite:
+        if store is None and out_file.exists() and not overwrite:
             raise InputError(f"--out: {out_file} exists; give --overwrite to replace it")
         if not out_file.parent.is_dir():
             raise InputError(f"--out: folder {out_file.parent} does not exist")
@@ -496,6 +539,11 @@ def featurize_command(
             trajectories, top, stride=stride, selection=select, chunk=chunk_size
         )
         spec = resolve_spec(features, trajs.topology)
+        if store is not None:
+            _featurize_store(trajs, spec, store, workers, scheduler, overwrite, chunk_size)
+            return
+        if workers is not None or scheduler is not None:
+            raise InputError("--workers/--scheduler: give --store, the Zarr store to write")
         times: list = []
         X = featurize(trajs, spec, times=times)
         tmp = out_file.with_name(f".{out_file.name}.tmp")
@@ -517,6 +565,31 @@ def featurize_command(
         _fail(str(exc))
     out.print(
         f"trajlens featurize: {sum(len(x) for x in X)} frames x {len(spec)} features -> {out_file}"
+    )
+
+
+def _dask_options(workers, scheduler, store, overwrite) -> dict | None:
+    """The ``dask`` argument of ``run_project``: None unless a Dask option was given."""
+    if workers is None and scheduler is None and store is None:
+        return None
+    return {
+        "workers": workers,
+        "scheduler": scheduler,
+        "store": store,
+        "overwrite_store": overwrite,
+    }
+
+
+def _featurize_store(trajs, spec, store, workers, scheduler, overwrite, chunk) -> None:
+    """``trajlens featurize --store``: featurize on Dask into a Zarr store."""
+    from trajlens.parallel import dask_client, featurize_to_store
+
+    start = time.perf_counter()
+    with dask_client(workers, scheduler) as client:
+        result = featurize_to_store(trajs, spec, store, client, chunk=chunk, overwrite=overwrite)
+    out.print(
+        f"trajlens featurize: {sum(result.n_frames)} frames x {result.n_features} features -> "
+        f"{store} ({time.perf_counter() - start:.1f} s)"
     )
 
 

@@ -172,6 +172,7 @@ def compute_project(
     fes_method: str = "histogram",
     bandwidth: str | float = "scott",
     fes_on: str = "projection",
+    dask: dict | None = None,
 ) -> ProjectResult:
     """Trajectory → features → PCA → HDBSCAN → free-energy surface, basins → PLUMED input.
 
@@ -182,8 +183,49 @@ def compute_project(
     :func:`make_clusterer`); ``units``, ``fes_method`` and ``bandwidth`` go to
     :func:`trajlens.fes.estimate` (``min_barrier`` stays in kJ/mol); ``fes_on="dihedrals"``
     puts the surface and basins on the first two dihedrals (φ/ψ, radians, a periodic torus)
-    instead of the first two projections.
+    instead of the first two projections. ``dask``
+    (for example ``{"workers": 2, "store": "features.zarr"}``) runs the work on a Dask
+    cluster instead (:func:`trajlens.parallel.pipeline.compute_project_dask`).
     """
+    if dask is not None:
+        from trajlens.parallel.pipeline import compute_project_dask
+
+        serial_only = {
+            "--cluster": (cluster, "hdbscan"),
+            "--units": (units, "kJ/mol"),
+            "--fes-method": (fes_method, "histogram"),
+            "--fes-on": (fes_on, "projection"),
+        }
+        for option, (value, supported) in serial_only.items():
+            if value != supported:
+                raise InputError(
+                    f"{option} {value}: on Dask (--workers/--scheduler/--store) only "
+                    f"{option} {supported} is supported so far"
+                )
+
+        return compute_project_dask(
+            trajectories,
+            top,
+            **dask,
+            stride=stride,
+            selection=selection,
+            chunk=chunk,
+            distances=distances,
+            features=features,
+            n_components=n_components,
+            temperature=temperature,
+            bins=bins,
+            smooth=smooth,
+            min_barrier=min_barrier,
+            min_population=min_population,
+            min_cluster_size=min_cluster_size,
+            random_state=random_state,
+            reporter=reporter,
+            n_blocks=n_blocks,
+            n_representatives=n_representatives,
+            method=method,
+            method_params=method_params,
+        )
     reporter = reporter or Reporter()
     if n_components < 2:
         raise InputError(f"--n-components: expected at least 2, got {n_components}")

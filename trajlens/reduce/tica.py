@@ -50,6 +50,19 @@ class LaggedMoments:
         self.n_pairs += x.shape[0]
         return self
 
+    def merge(self, other: LaggedMoments) -> LaggedMoments:
+        """Add the sums of another block accumulated with the same ``shift`` (in place)."""
+        if not np.array_equal(self.shift, other.shift):
+            raise ValueError("LaggedMoments.merge: both must be accumulated with the same shift")
+        self.w += other.w
+        self.sx += other.sx
+        self.sy += other.sy
+        self.sxx += other.sxx
+        self.sxy += other.sxy
+        self.syy += other.syy
+        self.n_pairs += other.n_pairs
+        return self
+
     def covariances(self, reversible: bool):
         """``(mean_x, mean_y, C00, C0t, Ctt)`` without Bessel's correction (as deeptime)."""
         W = self.w
@@ -209,6 +222,10 @@ class TICA(LinearProjectionMixin, TransformerMixin, BaseEstimator):
                 f"TICA needs at least 2 time-lagged pairs at lag={self.lag}; got "
                 f"n_samples={sum(b.shape[0] for b in blocks)} in {len(blocks)} trajectories"
             )
+        return self._fit_moments(mom)
+
+    def _fit_moments(self, mom: LaggedMoments):
+        """Finish the fit from accumulated lagged sums (shared with trajlens.parallel)."""
         mx, _, c00, c0t, _ = mom.covariances(self.reversible)
         lam, V = tica_eig(c00, c0t, self.epsilon, self.reversible)
         k = min(self.n_components, lam.shape[0])
