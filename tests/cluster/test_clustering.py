@@ -171,3 +171,18 @@ def test_hdbscan_membership_after_a_subset_fit(blobs):
     assert soft.shape == (600, model.n_clusters_)
     strong = model.probabilities_ > 0.9
     assert np.mean(soft[strong].argmax(axis=1) == model.labels_[strong]) > 0.95
+
+
+def test_hdbscan_predicts_in_blocks_as_in_one_call(blobs, monkeypatch):
+    import hdbscan
+
+    from trajlens.cluster import hdbscan as wrapper
+
+    X, _ = blobs
+    model = HDBSCAN(max_fit_samples=200, random_state=0).fit(X)
+    whole, whole_probs = hdbscan.approximate_predict(model.model_, X)
+    monkeypatch.setattr(wrapper, "PREDICT_BLOCK", 7)  # many blocks, a ragged last one
+    labels, probs = wrapper._predict_in_blocks(model.model_, X)
+    np.testing.assert_array_equal(labels, whole)
+    np.testing.assert_allclose(probs, whole_probs)
+    np.testing.assert_array_equal(model.predict(X), whole)

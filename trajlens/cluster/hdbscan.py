@@ -78,7 +78,7 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
             if subset.size == n:
                 labels, probs = model.labels_, model.probabilities_
             else:
-                labels, probs = hdbscan.approximate_predict(model, X)
+                labels, probs = _predict_in_blocks(model, X)
         self.model_ = model
         self.fit_on_subset_ = bool(subset.size < n)
         self.min_cluster_size_ = size
@@ -89,14 +89,13 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
 
     def predict(self, X):
         """Labels of new frames (``hdbscan.approximate_predict``)."""
-        import hdbscan
 
         check_is_fitted(self)
         blocks, was_list = as_list(X)
         out = []
         for block in blocks:
             block = validate_data(self, block, reset=False, dtype=np.float64)
-            labels, _ = hdbscan.approximate_predict(self.model_, block)
+            labels, _ = _predict_in_blocks(self.model_, block)
             out.append(np.asarray(labels, dtype=np.int64))
         return out if was_list else out[0]
 
@@ -142,3 +141,20 @@ class HDBSCAN(ClusterMixin, BaseEstimator):
                     ).reshape(-1, k)
                 )
         return out if was_list else out[0]
+
+
+#: frames per ``approximate_predict`` call: hdbscan's query allocates per-call arrays of
+#: (frames × min_samples) and more, so one call on a million frames took ~9.7 GB of memory
+PREDICT_BLOCK = 50_000
+
+
+def _predict_in_blocks(model, X):
+    """``hdbscan.approximate_predict`` over blocks of rows, so memory is set by the block."""
+    import hdbscan
+
+    labels = np.empty(X.shape[0], dtype=np.int64)
+    probs = np.empty(X.shape[0], dtype=np.float64)
+    for start in range(0, X.shape[0], PREDICT_BLOCK):
+        stop = min(start + PREDICT_BLOCK, X.shape[0])
+        labels[start:stop], probs[start:stop] = hdbscan.approximate_predict(model, X[start:stop])
+    return labels, probs
