@@ -3,6 +3,7 @@
 from trajlens.cvs.builders import (
     PlumedCV,
     ann_cv,
+    ann_from_layers,
     exact,
     kabsch_msd,
     linear_cv,
@@ -31,6 +32,7 @@ __all__ = [
     "FeatureRanking",
     "PlumedCV",
     "ann_cv",
+    "ann_from_layers",
     "combine_line",
     "evaluate",
     "exact",

@@ -558,8 +558,47 @@ def ann_cv(
     # fold output scaling: ys (W h + b) + ym
     Ws[-1] = Ws[-1] * ys[:, None]
     bs[-1] = bs[-1] * ys + ym
-    sizes = [X.shape[1], *[int(h) for h in hidden], Y.shape[1]]
     acts = ["Tanh"] * len(hidden) + ["Linear"]
+    cv = ann_from_layers(spec, Ws, bs, acts, label=label, names=names)
+    cv.fit_error = float(np.sqrt(np.mean((cv.projector(X) - Y) ** 2)))
+    cv.description += f", RMS fitting error {cv.fit_error:.4g}"
+    return cv
+
+
+def ann_from_layers(
+    spec: FeatureSpec,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    activations: Sequence[str],
+    *,
+    label: str = "ann",
+    names: Sequence[str] | None = None,
+) -> PlumedCV:
+    """PLUMED's ANN action for a feed-forward network given layer by layer.
+
+    Parameters
+    ----------
+    spec : FeatureSpec
+        The network's inputs, in order.
+    weights : sequence of ndarray, shape (n_out, n_in) each
+        Written row-major as ``WEIGHTSk``, as ANN.cpp reads them.
+    biases : sequence of ndarray, shape (n_out,) each
+    activations : sequence of {"Tanh", "Linear"}
+        One per layer after the input.
+    names : sequence of str, optional
+        Labels of COMBINE copies of the outputs ``label.node-k`` (default ``<label>1``, ...).
+    """
+    Ws = [np.atleast_2d(np.asarray(w, dtype=np.float64)) for w in weights]
+    bs = [np.asarray(b, dtype=np.float64).reshape(-1) for b in biases]
+    acts = list(activations)
+    if not (len(Ws) == len(bs) == len(acts)) or any(a not in ("Tanh", "Linear") for a in acts):
+        raise InputError("ANN: one weight matrix, bias vector and Tanh/Linear activation per layer")
+    sizes = [Ws[0].shape[1]] + [w.shape[0] for w in Ws]
+    for k, (W, b) in enumerate(zip(Ws, bs, strict=True)):
+        if W.shape[1] != sizes[k] or b.size != W.shape[0]:
+            raise InputError(f"ANN: layer {k} weights {W.shape} and biases {b.shape} do not chain")
+    if sizes[0] != len(spec):
+        raise InputError(f"ANN: {sizes[0]} inputs for {len(spec)} features")
 
     def projector(Xn, xyz=None):
         h = np.asarray(Xn, dtype=np.float64)
@@ -569,8 +608,7 @@ def ann_cv(
                 h = np.tanh(h)
         return h
 
-    fit_error = float(np.sqrt(np.mean((projector(X) - Y) ** 2)))
-    names = list(names) if names is not None else [f"{label}{k + 1}" for k in range(Y.shape[1])]
+    names = list(names) if names is not None else [f"{label}{k + 1}" for k in range(sizes[-1])]
     lines = [
         "ANN ...",
         f"LABEL={label}",
@@ -593,17 +631,14 @@ def ann_cv(
         lines=lines,
         projector=projector,
         modules=["annfunc"],
-        fit_error=fit_error,
-        description=(
-            f"ANN {'-'.join(str(s) for s in sizes)} (tanh hidden, linear output), RMS fitting "
-            f"error {fit_error:.4g}"
-        ),
+        description=f"ANN {'-'.join(str(s) for s in sizes)} ({', '.join(acts)})",
     )
 
 
 __all__ = [
     "PlumedCV",
     "ann_cv",
+    "ann_from_layers",
     "choose_lambda",
     "exact",
     "kabsch_msd",
