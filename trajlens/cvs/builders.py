@@ -542,6 +542,10 @@ def ann_cv(
     xs = np.where(xs > 1e-12, xs, 1.0)
     ym, ys = Y.mean(0), Y.std(0)
     ys = np.where(ys > 1e-12, ys, 1.0)
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
     net = MLPRegressor(
         hidden_layer_sizes=tuple(hidden),
         activation="tanh",
@@ -549,7 +553,11 @@ def ann_cv(
         alpha=alpha,
         max_iter=max_iter,
         random_state=random_state,
-    ).fit((X - xm) / xs, (Y - ym) / ys)
+    )
+    with warnings.catch_warnings():
+        # an unconverged fit is still a valid network; its fitting error is reported
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        net.fit((X - xm) / xs, (Y - ym) / ys)
     Ws = [np.asarray(w, dtype=np.float64).T.copy() for w in net.coefs_]  # (n_out, n_in)
     bs = [np.asarray(b, dtype=np.float64).copy() for b in net.intercepts_]
     # fold input standardisation: W0 (x - xm)/xs + b0 = (W0/xs) x + (b0 - W0 xm/xs)

@@ -131,7 +131,9 @@ def bias_templates(
 ) -> list[str]:
     """Commented METAD and OPES_METAD inputs for ``args`` (uncomment one to bias)."""
     kT = KB * temperature
-    sig = ",".join(f"{sigma.get(a, float('nan')):.4g}" for a in args)
+    sig = ",".join(
+        f"{sigma[a]:.4g}" if np.isfinite(sigma.get(a, np.nan)) else "SET_ME" for a in args
+    )
     bar = barrier if barrier is not None and np.isfinite(barrier) else 10 * kT
     return [
         "# --- biasing templates: uncomment ONE block ---",
