@@ -416,7 +416,8 @@ def cv_command(
     cvs: str = typer.Option(
         "hlda,path",
         "--cv",
-        help="CVs to build, comma separated: pca, tica, lda, hlda, path, map (property map of "
+        help="CVs to build, comma separated: pca, tica, lda, hlda, path (PATHMSD through the "
+        "basins' representatives), fpath (PATH in feature space), map (property map of "
         "a sketch-map/UMAP/MDS projection), ann (network reproducing the projection).",
     ),
     method: str = typer.Option(
@@ -513,7 +514,7 @@ def export_plumed_command(
     cvs: str = typer.Option(
         None,
         "--cv",
-        help="CVs (pca, tica, lda, hlda, path, map, ann) [default: the project's projection: "
+        help="CVs (pca, tica, lda, hlda, path, fpath, map, ann) [default: the project's projection: "
         "itself if linear, map and ann otherwise].",
         show_default=False,
     ),

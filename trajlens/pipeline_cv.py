@@ -26,6 +26,7 @@ from trajlens.cvs import (
     PlumedCV,
     ann_cv,
     export_plumed,
+    feature_path_cv,
     linear_cv,
     path_cv,
     property_map_cv,
@@ -36,7 +37,7 @@ from trajlens.featurize import FeatureSpec
 from trajlens.io import TrajectorySet, atomic_output_dir, open_trajectories
 
 #: CVs ``trajlens cv --cv`` can build.
-CV_KINDS = ("pca", "tica", "lda", "hlda", "path", "map", "ann")
+CV_KINDS = ("pca", "tica", "lda", "hlda", "path", "fpath", "map", "ann")
 
 
 @dataclass
@@ -106,6 +107,7 @@ def build_cvs(
     projection: np.ndarray | None = None,
     representatives: md.Trajectory | None = None,
     path_atoms: np.ndarray | None = None,
+    representative_rows: np.ndarray | None = None,
     lag: int = 1,
     vector: bool | None = None,
     random_state: int = 0,
@@ -131,6 +133,9 @@ def build_cvs(
         One frame per basin (full system), for ``path``.
     path_atoms : ndarray of int, optional
         Atoms of the path's MSD.
+    representative_rows : ndarray of int, optional
+        Rows of ``X`` of the basins' representatives: the nodes of ``fpath`` (PATH in
+        feature space).
     """
     from trajlens.reduce import PCA, TICA
 
@@ -169,6 +174,10 @@ def build_cvs(
                 else heavy_atoms(representatives.topology, np.arange(representatives.n_atoms))
             )
             out.append(path_cv(representatives.xyz, atoms, representatives.topology))
+        elif kind == "fpath":
+            if representative_rows is None or len(representative_rows) < 2:
+                raise InputError("--cv fpath: needs at least 2 basins (their representatives)")
+            out.append(feature_path_cv(spec, X[np.asarray(representative_rows)]))
         elif kind == "map":
             if model is None or not hasattr(model, "embedding_"):
                 raise InputError(
@@ -228,10 +237,9 @@ def compute_cv(
         )
     trajs = full_system(project.trajectories)
     reps = None
-    if "path" in kinds:
-        rows = np.array([b.representative for b in project.basins.basins if b.representative >= 0])
-        if rows.size >= 2:
-            reps = sample_frames(trajs, np.sort(rows))
+    rep_rows = np.array([b.representative for b in project.basins.basins if b.representative >= 0])
+    if "path" in kinds and rep_rows.size >= 2:
+        reps = sample_frames(trajs, np.sort(rep_rows))
     with reporter.step(f"Building CVs ({', '.join(kinds)})"):
         built = build_cvs(
             kinds,
@@ -245,6 +253,7 @@ def compute_cv(
             path_atoms=None
             if reps is None
             else heavy_atoms(trajs.topology, project.trajectories.selected_atoms),
+            representative_rows=rep_rows,
             lag=lag,
             vector=vector,
             random_state=random_state,
@@ -353,10 +362,9 @@ def run_export_plumed(
     labels = arrays["basin"].astype(np.int64)
     model = _Model(arrays) if "components" in arrays or "embedding" in arrays else None
     reps = None
-    if "path" in kinds:
-        rows = [int(r["representative_row"]) for r in _rep_rows(project_dir, trajs)]
-        if len(rows) >= 2:
-            reps = sample_frames(trajs, np.sort(np.array(rows)))
+    rep_rows = np.array([int(r["representative_row"]) for r in _rep_rows(project_dir, trajs)])
+    if "path" in kinds and len(rep_rows) >= 2:
+        reps = sample_frames(trajs, np.sort(rep_rows))
     built = build_cvs(
         kinds,
         spec,
@@ -366,6 +374,7 @@ def run_export_plumed(
         method=method,
         projection=arrays["projection"].astype(np.float64),
         representatives=reps,
+        representative_rows=rep_rows,
         vector=vector,
         random_state=random_state,
     )

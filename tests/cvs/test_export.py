@@ -19,6 +19,7 @@ from trajlens.cvs import (
     ann_from_layers,
     evaluate,
     export_plumed,
+    feature_path_cv,
     kabsch_msd,
     linear_cv,
     parse_plumed,
@@ -89,6 +90,22 @@ def test_path_lambda_follows_the_manual(ala2):
     )
 
 
+def test_golden_feature_path(ala2):
+    spec = backbone_dihedrals(ala2.topology)
+    nodes = np.array([[0.5, -0.5, 1.0, 0.0], [-0.75, 0.25, 0.0, 1.0]])
+    cv = feature_path_cv(spec, nodes, lam=4.0, reorder=False)
+    assert "\n".join(cv.lines) + "\n" == (GOLDEN / "fpath_ala2.dat").read_text()
+    assert cv.files["fpath.pdb"] == (GOLDEN / "fpath_ala2.pdb").read_text()
+    assert cv.outputs == ["fpath_spath", "fpath_zpath"]  # the shortcut's own labels
+    # default LAMBDA: 2.3 / squared distance between the nodes (1.25^2 + 0.75^2 + 1 + 1)
+    lam = float(feature_path_cv(spec, nodes).lines[0].split("LAMBDA=")[1])
+    assert lam == pytest.approx(2.3 / 4.125, rel=1e-15)
+    # at a node, s is that node's index (up to the other node's weight e^-lambda D)
+    s = cv.projector(nodes)[:, 0]
+    w = np.exp(-4.0 * 4.125)
+    np.testing.assert_allclose(s, [(1 + 2 * w) / (1 + w), (1 * w + 2) / (1 + w)], rtol=1e-12)
+
+
 def test_golden_property_map(ala2):
     spec = backbone_dihedrals(ala2.topology)
     L = np.array([[1.0, 0.0, 0.5, -0.25], [0.0, 1.0, -0.5, 0.75], [-1.0, 0.0, 0.125, 1e-7]])
@@ -135,6 +152,7 @@ def exported(ala2, tmp_path_factory):
         linear_cv(spec, pca.components_, pca.mean_, names=["pc1", "pc2"], vector=False),
         linear_cv(spec, pca.components_, pca.mean_, names=["vpc1", "vpc2"], vector=True),
         path_cv(t.xyz[[0, 300, 600, 900]], heavy, ala2.topology),
+        feature_path_cv(sc, Xs[[0, 300, 600, 900]], label="fpath"),
         property_map_cv(sc, sm.landmarks_, sm.embedding_, label="smap", target=(Xs, Ys)),
         ann_cv(sc, Xs, Ys, hidden=(12, 12), label="ann", max_iter=500),
     ]
@@ -149,7 +167,14 @@ def exported(ala2, tmp_path_factory):
 def test_export_folder_is_complete_and_parses(exported):
     _, result, out, _, _ = exported
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["plumed.dat", "path.pdb", "landmarks.pdb", "expected_colvar.dat", "export.json"]
+        [
+            "plumed.dat",
+            "path.pdb",
+            "fpath.pdb",
+            "landmarks.pdb",
+            "expected_colvar.dat",
+            "export.json",
+        ]
     )
     parsed = parse_plumed((out / "plumed.dat").read_text(), out)
     for action in parsed.actions:

@@ -388,6 +388,72 @@ def path_cv(
     )
 
 
+def feature_path_cv(
+    spec: FeatureSpec,
+    nodes: np.ndarray,
+    *,
+    label: str = "fpath",
+    lam: float | None = None,
+    reorder: bool = True,
+    file_name: str = "fpath.pdb",
+) -> PlumedCV:
+    """PATH through nodes in feature space (PLUMED 2.10's PATH, TYPE=EUCLIDEAN).
+
+    D_i is the squared Euclidean distance of the features from node i (PATH's
+    EUCLIDEAN_DISTANCE SQUARED); ``lab_spath`` = sum_i i e^(-l D_i) / sum_i e^(-l D_i)
+    (i = 1..N) and ``lab_zpath`` = -ln(sum_i e^(-l D_i)) / l.
+
+    Parameters
+    ----------
+    spec : FeatureSpec
+        Non-periodic features.
+    nodes : ndarray, shape (n_nodes, n_features)
+        Path nodes (for example the basin representatives' features); at least 2.
+    lam : float, optional
+        LAMBDA; default 2.3 / <D(i, i+1)>, D the squared distance between consecutive nodes.
+    reorder : bool
+        Chain the nodes from one end of the most distant pair, nearest next.
+    """
+    _refuse_periodic(spec, "a path")
+    N = np.asarray(nodes, dtype=np.float64)
+    if N.ndim != 2 or N.shape[1] != len(spec) or N.shape[0] < 2:
+        raise InputError(f"feature path: expected at least 2 nodes of {len(spec)} features")
+    if reorder:
+        N = N[order_path(squared_distances(N, N))]
+    spacing = np.array([np.sum((N[i + 1] - N[i]) ** 2) for i in range(len(N) - 1)])
+    if np.any(spacing <= 1e-12):
+        raise InputError("feature path: two consecutive nodes are identical")
+    lam = float(2.3 / spacing.mean()) if lam is None else float(lam)
+    labels = spec.labels
+    frames = []
+    for x in N:
+        words = [f"ARG={','.join(labels)}"] + [
+            f"{n}={exact(v)}" for n, v in zip(labels, x, strict=True)
+        ]
+        frames.append("REMARK " + " ".join(words) + "\nEND\n")
+    index = np.arange(1, len(N) + 1, dtype=np.float64)
+
+    def projector(X, xyz=None):
+        D = squared_distances(X, N)
+        dmin = D.min(axis=1, keepdims=True)
+        e = np.exp(-lam * (D - dmin))
+        return np.stack([(e * index).sum(1) / e.sum(1), -np.log(e.sum(1)) / lam + dmin[:, 0]], 1)
+
+    return PlumedCV(
+        kind="feature_path",
+        spec=spec,
+        label=label,
+        outputs=[f"{label}_spath", f"{label}_zpath"],
+        lines=[
+            f"{label}: PATH TYPE=EUCLIDEAN ARG={','.join(labels)} REFERENCE={file_name} "
+            f"LAMBDA={exact(lam)}"
+        ],
+        files={file_name: "".join(frames)},
+        projector=projector,
+        description=f"PATH in feature space through {len(N)} nodes; LAMBDA={lam:.4g}",
+    )
+
+
 # ----------------------------------------------------------------------------- property map
 
 
@@ -649,6 +715,7 @@ __all__ = [
     "ann_from_layers",
     "choose_lambda",
     "exact",
+    "feature_path_cv",
     "kabsch_msd",
     "linear_cv",
     "path_cv",

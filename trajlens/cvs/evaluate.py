@@ -8,7 +8,7 @@ compares with ``plumed driver`` come from the written coefficients, landmarks an
 
 Supported: TORSION, DISTANCE, ANGLE (scalar ``ATOMS=`` and vector ``ATOMSk=`` forms),
 COORDINATION, GYRATION, DISTANCES ... LOWEST, CUSTOM, COMBINE, CONSTANT, SUM, PATHMSD,
-GPROPERTYMAP (TYPE=EUCLIDEAN), ANN and PRINT. Values are float64 arrays of shape (n_frames,)
+PATH and GPROPERTYMAP (TYPE=EUCLIDEAN), ANN and PRINT. Values are float64 arrays of shape (n_frames,)
 for scalars and (n_frames, n) for vectors.
 """
 
@@ -258,6 +258,8 @@ def evaluate(plumed: PlumedInput | str | Path, traj: md.Trajectory) -> dict[str,
             put(lab, v.sum(axis=1) if v.ndim == 2 else v)
         elif act.name == "PATHMSD":
             _pathmsd(act, plumed.folder, traj, values)
+        elif act.name == "PATH":
+            _feature_path(act, plumed.folder, values, where)
         elif act.name == "GPROPERTYMAP":
             _gpropertymap(act, plumed.folder, values, where)
         elif act.name == "ANN":
@@ -329,6 +331,22 @@ def _gpropertymap(act: Action, folder: Path, values: _Values, where: str) -> Non
     w = np.exp(-(D - D.min(axis=1, keepdims=True)) * lam)
     for j, p in enumerate(props):
         values[f"{act.label}_{p}"] = (w * P[:, j]).sum(1) / w.sum(1)
+
+
+def _feature_path(act: Action, folder: Path, values: _Values, where: str) -> None:
+    k = act.keys
+    if k.get("TYPE") != "EUCLIDEAN" or "COEFFICIENTS" in k or "GPATH" in k:
+        raise InputError(f"{where}: only PATH TYPE=EUCLIDEAN without COEFFICIENTS is evaluated")
+    frames = read_pdb_frames(folder / str(k["REFERENCE"]))
+    args = str(k["ARG"]).split(",")
+    lam = float(k["LAMBDA"])
+    X = np.column_stack([values.get_arg(a) for a in args])
+    L = np.array([[float(f["remark"][a]) for a in args] for f in frames])
+    D = ((X[:, None, :] - L[None]) ** 2).sum(-1)  # EUCLIDEAN_DISTANCE SQUARED
+    dmin = D.min(axis=1, keepdims=True)
+    w = np.exp(-(D - dmin) * lam)
+    values[f"{act.label}_spath"] = (w * np.arange(1, len(frames) + 1)).sum(1) / w.sum(1)
+    values[f"{act.label}_zpath"] = dmin[:, 0] - np.log(w.sum(1)) / lam
 
 
 def _ann(act: Action, values: _Values, where: str) -> None:
