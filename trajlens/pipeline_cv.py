@@ -173,7 +173,14 @@ def build_cvs(
                 if path_atoms is not None
                 else heavy_atoms(representatives.topology, np.arange(representatives.n_atoms))
             )
-            out.append(path_cv(representatives.xyz, atoms, representatives.topology))
+            out.append(
+                path_cv(
+                    representatives.xyz,
+                    atoms,
+                    representatives.topology,
+                    boxes=representatives.unitcell_vectors,
+                )
+            )
         elif kind == "fpath":
             if representative_rows is None or len(representative_rows) < 2:
                 raise InputError("--cv fpath: needs at least 2 basins (their representatives)")

@@ -247,3 +247,19 @@ def test_export_refuses_clashing_outputs(exported, tmp_path, ala2):
     with pytest.raises(InputError, match="share the output names"):
         export_plumed([cvs[0], cvs[0]], tmp_path / "x", frames=ala2[:3])
     assert not (tmp_path / "x").exists()
+
+
+def test_path_in_a_box_rebuilds_molecules_whole(ala2, ala2_boxed, tmp_path):
+    # the boxed frames are ala2[::30] shifted and wrapped atom by atom (bonds broken)
+    plain = ala2[::30][: ala2_boxed.n_frames]
+    heavy = [a.index for a in ala2.topology.atoms if a.element.symbol != "H"]
+    cv = path_cv(plain.xyz[[0, 100, 200]], heavy, ala2.topology, reorder=False)
+    result = export_plumed([cv], tmp_path / "box", frames=ala2_boxed[:50])
+    colvar = read_colvar(tmp_path / "box" / "expected_colvar.dat")
+    want = cv.projector(None, plain.xyz[:50])
+    # whole again, the MSD after alignment ignores the shift: same s and z as unwrapped
+    np.testing.assert_allclose(colvar["path.sss"], want[:, 0], atol=1e-5)
+    np.testing.assert_allclose(colvar["path.zzz"], want[:, 1], atol=1e-6)
+    assert result.deviation["path.sss"] < 1e-5
+    broken = cv.projector(None, ala2_boxed.xyz[:50])  # no box given: molecules stay broken
+    assert np.abs(broken[:, 1] - want[:, 1]).max() > 1e-3

@@ -66,7 +66,7 @@ class PlumedCV:
     files : dict of str -> str
         Auxiliary files the lines read, name -> content.
     projector : callable
-        ``projector(X, xyz) -> (n_frames, n_outputs)``: trajlens's values of the outputs from
+        ``projector(X, xyz, box=None) -> (n_frames, n_outputs)``: trajlens's values from
         the features ``X`` (n_frames, n_features) and coordinates ``xyz`` (n_frames, n_atoms,
         3), nm.
     uses_features : bool
@@ -240,7 +240,7 @@ def linear_cv(
                 parts.append(f"{name}_scalar")
             lines.append(f"{name}: COMBINE ARG={','.join(parts)} PERIODIC=NO")
 
-    def projector(X, xyz=None):
+    def projector(X, xyz=None, box=None):
         return (np.asarray(X, dtype=np.float64) - m) @ C.T
 
     return PlumedCV(
@@ -283,6 +283,31 @@ def kabsch_msd(xyz: np.ndarray, ref: np.ndarray) -> np.ndarray:
     S[:, -1] *= d
     n = X.shape[1]
     return np.maximum(((X**2).sum((1, 2)) + (R**2).sum() - 2 * S.sum(1)) / n, 0.0)
+
+
+def make_whole(xyz: np.ndarray, box: np.ndarray | None) -> np.ndarray:
+    """Atoms rebuilt whole in list order, each the minimum image of the one before.
+
+    As PLUMED does for PATHMSD and RMSD (WHOLEMOLECULES over the atoms of the action).
+
+    Parameters
+    ----------
+    xyz : ndarray, shape (n_frames, n_atoms, 3)
+    box : ndarray, shape (n_frames, 3, 3) or None
+        Box vectors as rows (nm); None or a zero box leaves ``xyz`` unchanged.
+    """
+    xyz = np.asarray(xyz, dtype=np.float64)
+    if box is None or not np.any(box):
+        return xyz
+    box = np.asarray(box, dtype=np.float64).reshape(-1, 3, 3)
+    inv = np.linalg.inv(box)
+    out = xyz.copy()
+    for a in range(1, xyz.shape[1]):
+        d = xyz[:, a] - out[:, a - 1]
+        f = np.einsum("fi,fij->fj", d, inv)
+        f -= np.round(f)
+        out[:, a] = out[:, a - 1] + np.einsum("fi,fij->fj", f, box)
+    return out
 
 
 def pdb_frame(xyz_nm: np.ndarray, atoms: Sequence[int], topology, remark: str = "") -> str:
@@ -328,6 +353,7 @@ def path_cv(
     lam: float | None = None,
     reorder: bool = True,
     file_name: str = "path.pdb",
+    boxes: np.ndarray | None = None,
 ) -> PlumedCV:
     """PATHMSD through reference frames (for example basin representatives).
 
@@ -344,9 +370,11 @@ def path_cv(
         PLUMED's manual recommends (a frame's weight drops by 10x one spacing away).
     reorder : bool
         Order the frames as a chain (from one end of the most distant pair, nearest next).
+    boxes : ndarray, shape (n_frames, 3, 3), optional
+        Box vectors (rows, nm) of the frames: the atoms are then made whole first.
     """
     atoms = np.asarray(atoms, dtype=np.int64)
-    ref = np.asarray(frames_xyz, dtype=np.float64)[:, atoms]
+    ref = make_whole(np.asarray(frames_xyz, dtype=np.float64)[:, atoms], boxes)
     if ref.shape[0] < 2:
         raise InputError(f"path CV: needs at least 2 reference frames, got {ref.shape[0]}")
     if atoms.size < 3:
@@ -364,8 +392,8 @@ def path_cv(
     text = "".join(pdb_frame(r, atoms, topology) for r in ref)
     index = np.arange(1, len(ref) + 1, dtype=np.float64)
 
-    def projector(X, xyz):
-        sel = np.asarray(xyz, dtype=np.float64)[:, atoms]
+    def projector(X, xyz, box=None):
+        sel = make_whole(np.asarray(xyz, dtype=np.float64)[:, atoms], box)
         d = np.stack([kabsch_msd(sel, r) for r in ref], axis=1)
         dmin = d.min(axis=1, keepdims=True)
         e = np.exp(-lam * (d - dmin))
@@ -433,7 +461,7 @@ def feature_path_cv(
         frames.append("REMARK " + " ".join(words) + "\nEND\n")
     index = np.arange(1, len(N) + 1, dtype=np.float64)
 
-    def projector(X, xyz=None):
+    def projector(X, xyz=None, box=None):
         D = squared_distances(X, N)
         dmin = D.min(axis=1, keepdims=True)
         e = np.exp(-lam * (D - dmin))
@@ -534,7 +562,7 @@ def property_map_cv(
         words += [f"{p}={exact(v)}" for p, v in zip(props, y, strict=True)]
         frames.append("REMARK " + " ".join(words) + "\nEND\n")
 
-    def projector(X, xyz=None):
+    def projector(X, xyz=None, box=None):
         return kernel_map(squared_distances(X, L), Y, lam)
 
     fit_error = None
@@ -674,7 +702,7 @@ def ann_from_layers(
     if sizes[0] != len(spec):
         raise InputError(f"ANN: {sizes[0]} inputs for {len(spec)} features")
 
-    def projector(Xn, xyz=None):
+    def projector(Xn, xyz=None, box=None):
         h = np.asarray(Xn, dtype=np.float64)
         for k, (W, b) in enumerate(zip(Ws, bs, strict=True)):
             h = h @ W.T + b

@@ -300,6 +300,11 @@ def _pathmsd(act: Action, folder: Path, traj: md.Trajectory, values: dict) -> No
         if len(set(f["occ"])) > 1 or len(set(f["beta"])) > 1:
             raise InputError(f"PATHMSD {act.label}: the evaluator needs uniform weights")
     sub = traj.atom_slice(atoms)
+    if traj.unitcell_vectors is not None:
+        # PLUMED rebuilds the atoms whole in list order: add up minimum-image bond vectors
+        steps = md.compute_displacements(sub, [(i, i + 1) for i in range(len(atoms) - 1)])
+        whole = np.concatenate([sub.xyz[:, :1], sub.xyz[:, :1] + np.cumsum(steps, axis=1)], 1)
+        sub = md.Trajectory(whole.astype(np.float32), sub.topology)
     ref = md.Trajectory(np.stack([f["xyz"] for f in frames]).astype(np.float32), sub.topology)
     # mdtraj's optimal-superposition RMSD (QCP); PATHMSD uses the MSD, its square
     d = np.stack(

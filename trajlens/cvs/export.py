@@ -123,7 +123,7 @@ def _own_values(cv: PlumedCV, traj: md.Trajectory) -> np.ndarray:
     from trajlens.featurize import featurize
 
     X = None if cv.spec is None else featurize(traj, cv.spec)[0].astype(np.float64)
-    return np.atleast_2d(cv.projector(X, traj.xyz))
+    return np.atleast_2d(cv.projector(X, traj.xyz, traj.unitcell_vectors))
 
 
 def bias_templates(
