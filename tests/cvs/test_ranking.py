@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from tests.potentials import mueller_brown, sample_boltzmann
 from trajlens import InputError
@@ -29,6 +30,11 @@ def overlap(a: np.ndarray, b: np.ndarray, bins: int = 100) -> float:
     pa = np.histogram(a, edges)[0] / len(a)
     pb = np.histogram(b, edges)[0] / len(b)
     return float(np.minimum(pa, pb).sum())
+
+
+@parametrize_with_checks([LDA(n_components=1), HLDA(n_components=1)])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
 
 
 @pytest.mark.parametrize("estimator", [LDA, HLDA])

@@ -73,7 +73,8 @@ def _check_labels(X, labels, weights=None):
     classes = np.unique(y[y >= 0])
     if classes.size < 2:
         raise InputError(
-            f"labels: need frames in at least 2 basins (labels >= 0), got {classes.size}"
+            f"labels: need frames in at least 2 basins (labels >= 0), got {classes.size} "
+            f"class{'' if classes.size == 1 else 'es'}"
         )
     for c in classes:
         if np.count_nonzero(y == c) < 2:
