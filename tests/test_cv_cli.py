@@ -3,10 +3,13 @@
 import json
 
 import numpy as np
+import pytest
 
 from tests.conftest import run_cli
+from trajlens import InputError
 from trajlens.cvs import evaluate
 from trajlens.io import read_colvar
+from trajlens.pipeline_cv import parse_kinds, run_export_plumed
 
 
 def test_cv_command_ranks_builds_and_exports(ala2_short, tmp_path, ala2):
@@ -41,8 +44,12 @@ def test_cv_command_errors_in_one_line(ala2_short, tmp_path):
     assert proc.returncode != 0
     assert proc.stderr.strip().count("\n") == 0 and "--cv" in proc.stderr
     assert "Traceback" not in proc.stderr and not out.exists()
-    proc = run_cli("export-plumed", str(tmp_path), "--out", str(tmp_path / "x"))
-    assert proc.returncode != 0 and "not a 'trajlens project' output folder" in proc.stderr
+    # the same errors from Python (no second interpreter start: the suite stays fast)
+    with pytest.raises(InputError, match="not a 'trajlens project' output folder"):
+        run_export_plumed(tmp_path, tmp_path / "x")
+    with pytest.raises(InputError, match="--cv"):
+        parse_kinds("hlda,x")
+    assert not (tmp_path / "x").exists()
 
 
 def test_export_plumed_from_a_project_folder(ala2_short, tmp_path):
