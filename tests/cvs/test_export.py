@@ -263,3 +263,22 @@ def test_path_in_a_box_rebuilds_molecules_whole(ala2, ala2_boxed, tmp_path):
     assert result.deviation["path.sss"] < 1e-5
     broken = cv.projector(None, ala2_boxed.xyz[:50])  # no box given: molecules stay broken
     assert np.abs(broken[:, 1] - want[:, 1]).max() > 1e-3
+
+
+def test_two_independent_evaluators_agree(ala2):
+    from tests.cvs import plumed_eval
+
+    spec = backbone_dihedrals(ala2.topology) + atom_pair_distances([(1, 18), (4, 16)])
+    comps = np.array([[0.5, -0.25, 0.125, 1.0, -2.0, 3.0], [1e-3, 0.0, -0.3, 0.7, 2.5e-7, 1.0]])
+    cv = linear_cv(spec, comps, np.linspace(-1, 1, 6), names=["a1", "a2"], vector=False)
+    text = plumed_text([cv], None)
+    ours = evaluate(parse_plumed(text), ala2[:50])
+    theirs = plumed_eval.evaluate(text, ala2[:50])  # the tests' own reader, keywords checked
+    for name in ("a1", "a2"):
+        np.testing.assert_allclose(ours[name], theirs[name], atol=1e-12)
+
+
+def test_evaluator_rejects_keywords_plumed_does_not_know():
+    with pytest.raises(InputError, match="ANN has no keyword PERIODIC"):
+        parse_plumed("a: ANN ARG=x NUM_LAYERS=2 NUM_NODES=1,1 ACTIVATIONS=Linear PERIODIC=NO")
+    parse_plumed("d: DISTANCE ATOMS1=1,2 ATOMS2=3,4")  # numbered keywords are fine

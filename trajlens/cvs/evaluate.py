@@ -25,6 +25,28 @@ from trajlens.exceptions import InputError
 
 _WORDS = re.compile(r"\S+=\{[^}]*\}|\S+")
 
+#: Keywords of each action as registered in PLUMED 2.10's sources (registerKeywords; numbered
+#: keywords such as ATOMS1, WEIGHTS0 by their stem). An unknown keyword is an input error.
+KEYWORDS = {
+    "DISTANCE": {"ATOMS", "COMPONENTS", "SCALED_COMPONENTS", "NOPBC", "NUMERICAL_DERIVATIVES"},
+    "TORSION": {"ATOMS", "VECTORA", "VECTORB", "AXIS", "VECTOR1", "VECTOR2", "NOPBC", "COSINE"},
+    "ANGLE": {"ATOMS", "NOPBC", "NUMERICAL_DERIVATIVES"},
+    "COORDINATION": {"GROUPA", "GROUPB", "SWITCH", "R_0", "D_0", "NN", "MM", "NLIST", "NOPBC"},
+    "GYRATION": {"ATOMS", "TYPE", "MASS_WEIGHTED", "NOPBC"},
+    "DISTANCES": {"ATOMS", "GROUPA", "GROUPB", "LOWEST", "HIGHEST", "NOPBC"},
+    "CUSTOM": {"ARG", "VAR", "FUNC", "PERIODIC"},
+    "COMBINE": {"ARG", "COEFFICIENTS", "PARAMETERS", "POWERS", "PERIODIC", "NORMALIZE"},
+    "CONSTANT": {"VALUE", "VALUES", "FILE", "NROWS", "NCOLS", "SCALARS", "NOLOG"},
+    "SUM": {"ARG", "PERIODIC"},
+    "PATHMSD": {"REFERENCE", "LAMBDA", "NEIGH_SIZE", "NEIGH_STRIDE", "EPSILON", "NOPBC"},
+    "PATH": {"REFERENCE", "TYPE", "ARG", "COEFFICIENTS", "NOPBC", "NOSPATH", "NOZPATH", "GPATH"}
+    | {"LAMBDA"},
+    "GPROPERTYMAP": {"REFERENCE", "TYPE", "ARG", "COEFFICIENTS", "NOPBC", "PROPERTY", "LAMBDA"},
+    "ANN": {"ARG", "NUM_LAYERS", "NUM_NODES", "ACTIVATIONS", "WEIGHTS", "BIASES"},
+    "PRINT": {"ARG", "STRIDE", "FILE", "FMT", "RESTART", "UPDATE_FROM", "UPDATE_UNTIL"},
+}
+_NUMBERED = {"ATOMS", "WEIGHTS", "BIASES", "VECTORA", "VECTORB", "AXIS"}
+
 
 @dataclass
 class Action:
@@ -87,6 +109,11 @@ def parse_plumed(text: str, folder: str | Path = ".") -> PlumedInput:
             keys[key] = value if eq else True
         if "LABEL" in keys:
             label = str(keys.pop("LABEL"))
+        allowed = KEYWORDS.get(name)
+        for key in keys if allowed is not None else ():
+            stem = key.rstrip("0123456789")
+            if key not in allowed and not (stem in _NUMBERED and stem in allowed):
+                raise InputError(f"plumed input line {lineno}: {name} has no keyword {key}")
         actions.append(Action(label, name, keys, lineno))
     labels = [a.label for a in actions if a.label]
     dupes = {x for x in labels if labels.count(x) > 1}
