@@ -15,13 +15,20 @@ KT_MB = 12.0  # the potential's units; all three minima sampled (as tests/fes/te
 
 
 @pytest.fixture(scope="module")
-def mb_two_basins():
-    """Boltzmann samples of Müller–Brown, labelled by the two most populated FES basins."""
+def mb_basins():
+    """Boltzmann samples of Müller–Brown and their FES basin (the three minima)."""
     X = sample_boltzmann(mueller_brown, KT_MB, 60_000, seed=3)
     surface = estimate(X, bins=60, temperature=KT_MB / kT(1.0), smooth=1.0)
     basins = find_basins(surface, X, min_barrier=0.5 * KT_MB, n_blocks=0)
-    labels = np.where(basins.frame_labels < 2, basins.frame_labels, -1)
-    return X, labels
+    assert len(basins) == 3
+    return X, basins.frame_labels
+
+
+@pytest.fixture(scope="module")
+def mb_two_basins(mb_basins):
+    """The two most populated basins (the deep minima A and B); other frames -1."""
+    X, labels = mb_basins
+    return X, np.where(labels < 2, labels, -1)
 
 
 def overlap(a: np.ndarray, b: np.ndarray, bins: int = 100) -> float:
@@ -37,18 +44,21 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
+@pytest.mark.parametrize("pair", [(0, 1), (0, 2), (1, 2)])
 @pytest.mark.parametrize("estimator", [LDA, HLDA])
-def test_discriminant_cv_separates_mueller_brown_basins(mb_two_basins, estimator):
-    X, labels = mb_two_basins
+def test_discriminant_cv_separates_mueller_brown_basins(mb_basins, estimator, pair):
+    X, all_labels = mb_basins
+    labels = np.where(np.isin(all_labels, pair), all_labels, -1)
     cv = estimator(n_components=1).fit(X, labels).transform(X)[:, 0]
-    a, b = cv[labels == 0], cv[labels == 1]
-    assert len(a) > 1000 and len(b) > 1000
+    a, b = cv[labels == pair[0]], cv[labels == pair[1]]
+    assert len(a) > 300 and len(b) > 300
     # the issue's criterion: distributions of the CV in the two basins overlap by < 5%
+    # (measured: 0, 1e-4 and 0.012 for the adjacent B and C minima)
     assert overlap(a, b) < 0.05
-    # a CV along the wrong direction would not separate them (the test can fail)
-    assert overlap(X[labels == 0, 1] - X[labels == 0, 0], X[labels == 1, 1] - X[labels == 1, 0]) < 1
-    worst = np.array([1.0, 1.0]) / np.sqrt(2)
-    assert overlap(a, b) < overlap(X[labels == 0] @ worst, X[labels == 1] @ worst)
+    # a CV along a poor direction would not pass (the test can fail): x + y mixes A and B
+    if pair == (0, 1):
+        worst = np.array([1.0, 1.0]) / np.sqrt(2)
+        assert overlap(X[labels == 0] @ worst, X[labels == 1] @ worst) > 0.3
 
 
 def test_lda_direction_matches_sklearn(mb_two_basins):
