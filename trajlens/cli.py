@@ -446,7 +446,7 @@ def cv_command(
     vector: bool = typer.Option(
         None,
         "--vector/--no-vector",
-        help="PLUMED 2.10 vector actions for linear CVs [default: when > 50 features].",
+        help="PLUMED 2.10 vector actions for linear CVs (default: when > 50 features).",
         show_default=False,
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty --out."),
@@ -514,8 +514,8 @@ def export_plumed_command(
     cvs: str = typer.Option(
         None,
         "--cv",
-        help="CVs (pca, tica, lda, hlda, path, fpath, map, ann) [default: the project's projection: "
-        "itself if linear, map and ann otherwise].",
+        help="CVs (pca, tica, lda, hlda, path, fpath, map, ann) (default: the project's projection: "
+        "itself if linear, map and ann otherwise).",
         show_default=False,
     ),
     n_expected: int = typer.Option(
@@ -524,7 +524,7 @@ def export_plumed_command(
     vector: bool = typer.Option(
         None,
         "--vector/--no-vector",
-        help="PLUMED 2.10 vector actions for linear CVs [default: when > 50 features].",
+        help="PLUMED 2.10 vector actions for linear CVs (default: when > 50 features).",
         show_default=False,
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty --out."),
