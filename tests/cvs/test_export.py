@@ -161,11 +161,11 @@ def exported(ala2, tmp_path_factory):
     result = export_plumed(
         cvs, out, frames=ala2[:40], basin_frames=(t, labels), barrier=12.5, temperature=300
     )
-    return cvs, result, out, Ys, Xs
+    return cvs, result, out, Ys, Xs, sm
 
 
 def test_export_folder_is_complete_and_parses(exported):
-    _, result, out, _, _ = exported
+    _, result, out, _, _, _ = exported
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [
             "plumed.dat",
@@ -189,7 +189,7 @@ def test_export_folder_is_complete_and_parses(exported):
 
 
 def test_expected_colvar_agrees_with_projectors(exported, ala2):
-    cvs, result, out, _, _ = exported
+    cvs, result, out, _, _, _ = exported
     colvar = read_colvar(out / "expected_colvar.dat")
     assert colvar.fields[0] == "time" and len(colvar.data) == 40
     frames = ala2[:40]
@@ -206,7 +206,7 @@ def test_expected_colvar_agrees_with_projectors(exported, ala2):
 
 
 def test_nonlinear_fitting_errors_reported(exported):
-    cvs, result, out, Ys, Xs = exported
+    cvs, result, out, Ys, Xs, sm = exported
     spread = Ys.std(axis=0).mean()
     # the property map smooths the sketch-map (kernel average), the network fits it: both
     # within a small fraction of the map's spread on these well-sampled frames
@@ -219,8 +219,19 @@ def test_nonlinear_fitting_errors_reported(exported):
     assert '"fit_error"' in summary
 
 
+def test_exported_network_reproduces_the_map_to_its_fitting_error(exported, ala2):
+    cvs, result, out, Ys, Xs, sm = exported
+    colvar = read_colvar(out / "expected_colvar.dat")
+    spec = cvs[-1].spec
+    target = sm.transform(featurize(ala2[:40], spec)[0])
+    ann = np.column_stack([colvar["ann1"], colvar["ann2"]])
+    rms = np.sqrt(np.mean((ann - target) ** 2))
+    # new frames (only 4 of these 40 were trained on): within 3x the training RMS error
+    assert rms < 3 * result.fit_error["ann"] + 0.01 * Ys.std(axis=0).mean()
+
+
 def test_expected_values_are_read_back_from_the_files(exported, ala2, tmp_path):
-    _, _, out, _, _ = exported
+    _, _, out, _, _, _ = exported
     import shutil
 
     copy = tmp_path / "copy"
