@@ -206,7 +206,7 @@ def test_expected_colvar_agrees_with_projectors(exported, ala2):
 
 
 def test_nonlinear_fitting_errors_reported(exported):
-    cvs, result, out, Ys, Xs, sm = exported
+    cvs, result, out, Ys, Xs, _ = exported
     spread = Ys.std(axis=0).mean()
     # the property map smooths the sketch-map (kernel average), the network fits it: both
     # within a small fraction of the map's spread on these well-sampled frames
@@ -220,7 +220,7 @@ def test_nonlinear_fitting_errors_reported(exported):
 
 
 def test_exported_network_reproduces_the_map_to_its_fitting_error(exported, ala2):
-    cvs, result, out, Ys, Xs, sm = exported
+    cvs, result, out, Ys, _, sm = exported
     colvar = read_colvar(out / "expected_colvar.dat")
     spec = cvs[-1].spec
     target = sm.transform(featurize(ala2[:40], spec)[0])
