@@ -593,6 +593,143 @@ def _featurize_store(trajs, spec, store, workers, scheduler, overwrite, chunk) -
     )
 
 
+@app.command("cv")
+def cv_command(
+    trajectories: list[Path] = typer.Argument(..., help="Trajectory files, one or many."),
+    top: Path = typer.Option(
+        None, "--top", "-t", help="Topology (PDB, GRO, ...).", show_default=False
+    ),
+    out_dir: Path = typer.Option(
+        Path("trajlens_cv"), "--out", "-o", help="Output folder, written all or nothing."
+    ),
+    cvs: str = typer.Option(
+        "hlda,path",
+        "--cv",
+        help="CVs to build, comma separated: pca, tica, lda, hlda, path (PATHMSD through the "
+        "basins' representatives), fpath (PATH in feature space), map (property map of "
+        "a sketch-map/UMAP/MDS projection), ann (network reproducing the projection).",
+    ),
+    method: str = typer.Option(
+        "pca",
+        "--method",
+        help="Projection whose basins are separated: pca, tica, mds, sketchmap or umap.",
+    ),
+    rank_by: str = typer.Option(
+        "hlda", "--rank-by", help="Score the ranking is sorted by: fisher, hlda, mutual_info, tica."
+    ),
+    features: str = typer.Option(
+        None, "--features", "-f", help="Feature spec (file or text).", show_default=False
+    ),
+    distances: str = typer.Option(
+        None, "--distances", help="Add pair distances of this selection.", show_default=False
+    ),
+    select: str = typer.Option(
+        None, "--select", help="mdtraj selection of the atoms to read.", show_default=False
+    ),
+    stride: int = typer.Option(1, "--stride", help="Read every N-th frame.", min=1),
+    temperature: float = typer.Option(300.0, "--temperature", help="Temperature in K."),
+    lag: int = typer.Option(1, "--lag", help="TICA lag in frames (ranking, tica CV).", min=1),
+    n_expected: int = typer.Option(
+        100, "--n-expected", help="Frames in expected_colvar.dat.", min=1
+    ),
+    vector: bool = typer.Option(
+        None,
+        "--vector/--no-vector",
+        help="PLUMED 2.10 vector actions for linear CVs (default: when > 50 features).",
+        show_default=False,
+    ),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty --out."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+) -> None:
+    """Rank features for separating the basins, build CVs and export them for PLUMED 2.10."""
+    from trajlens.pipeline_cv import run_cv
+
+    try:
+        result = run_cv(
+            trajectories,
+            top,
+            out_dir,
+            overwrite=overwrite,
+            reporter=RichReporter(quiet=quiet),
+            cvs=cvs,
+            rank_by=rank_by,
+            n_expected=n_expected,
+            lag=lag,
+            vector=vector,
+            method=method,
+            features=features,
+            distances=distances,
+            selection=select,
+            stride=stride,
+            temperature=temperature,
+        )
+    except TrajlensError as exc:
+        _fail(str(exc))
+    _print_export(result.export, out_dir / "plumed", ranking=result.ranking)
+
+
+def _print_export(export, folder: Path, ranking=None) -> None:
+    if ranking is not None:
+        table = Table(title=f"top features (by {ranking.by})")
+        table.add_column("rank", justify="right")
+        table.add_column("feature")
+        for name in ranking.scores:
+            table.add_column(name, justify="right")
+        rows = ranking.to_table()
+        for i in range(min(10, len(ranking.order))):
+            table.add_row(
+                str(rows["rank"][i]),
+                str(rows["feature"][i]),
+                *[f"{rows[n][i]:.3g}" for n in ranking.scores],
+            )
+        out.print(table)
+    table = Table(title=f"PLUMED export in {folder}")
+    table.add_column("CV output")
+    table.add_column("max |evaluated - trajlens|", justify="right")
+    table.add_column("sigma in basins", justify="right")
+    for name, dev in export.deviation.items():
+        table.add_row(name, f"{dev:.2e}", f"{export.sigma.get(name, float('nan')):.4g}")
+    out.print(table)
+    for label, error in export.fit_error.items():
+        out.print(f"{label}: RMS fitting error to the projection {error:.4g}")
+
+
+@app.command("export-plumed")
+def export_plumed_command(
+    project_dir: Path = typer.Argument(..., help="Output folder of 'trajlens project'."),
+    out_dir: Path = typer.Option(
+        Path("plumed_export"), "--out", "-o", help="Folder for plumed.dat and its files."
+    ),
+    cvs: str = typer.Option(
+        None,
+        "--cv",
+        help="CVs (pca, tica, lda, hlda, path, fpath, map, ann) (default: the project's projection: "
+        "itself if linear, map and ann otherwise).",
+        show_default=False,
+    ),
+    n_expected: int = typer.Option(
+        100, "--n-expected", help="Frames in expected_colvar.dat.", min=1
+    ),
+    vector: bool = typer.Option(
+        None,
+        "--vector/--no-vector",
+        help="PLUMED 2.10 vector actions for linear CVs (default: when > 50 features).",
+        show_default=False,
+    ),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty --out."),
+) -> None:
+    """Export the CVs of a 'trajlens project' folder as a self-contained PLUMED folder."""
+    from trajlens.pipeline_cv import run_export_plumed
+
+    try:
+        export = run_export_plumed(
+            project_dir, out_dir, cvs=cvs, n_expected=n_expected, vector=vector, overwrite=overwrite
+        )
+    except TrajlensError as exc:
+        _fail(str(exc))
+    _print_export(export, out_dir)
+
+
 def main() -> None:
     """Entry point of the ``trajlens`` console script."""
     if os.environ.get("TRAJLENS_DEBUG"):

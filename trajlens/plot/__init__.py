@@ -7,10 +7,12 @@ Okabe–Ito palette for labels); energies carry their units.
 
 from trajlens.plot.basins import dendrogram, fes_profile
 from trajlens.plot.core import OKABE_ITO, fes, projection, projection_values, save_figure
+from trajlens.plot.ranking import feature_ranking
 
 __all__ = [
     "OKABE_ITO",
     "dendrogram",
+    "feature_ranking",
     "fes",
     "fes_profile",
     "projection",
