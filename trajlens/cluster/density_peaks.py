@@ -79,9 +79,9 @@ class DensityPeaks(ClusterMixin, BaseEstimator):
         Local density and distance to the nearest point of higher density.
     parent_ : ndarray of int
         Index of that nearest higher-density point (-1 for the densest).
-    centres_ : ndarray of int, shape (n_clusters_,)
+    centres_ : ndarray of int, shape (n_clusters,)
         Indices of the cluster centres.
-    cluster_centers_ : ndarray, shape (n_clusters_, n_features)
+    cluster_centers_ : ndarray, shape (n_clusters, n_features)
     dc_ : float
     n_clusters_ : int
     """
@@ -211,9 +211,9 @@ class AdvancedDensityPeaks(ClusterMixin, BaseEstimator):
     ----------
     labels_ : ndarray of int, shape (n_samples,)
     log_density_, log_density_error_ : ndarray, shape (n_samples,)
-    centres_ : ndarray of int, shape (n_clusters_,)
+    centres_ : ndarray of int, shape (n_clusters,)
         The surviving peaks, densest first.
-    saddles_ : ndarray, shape (n_clusters_, n_clusters_)
+    saddles_ : ndarray, shape (n_clusters, n_clusters)
         log ρ of the saddle between clusters (-inf when they do not touch).
     n_clusters_ : int
     """
