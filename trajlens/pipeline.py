@@ -46,6 +46,80 @@ class Reporter:
         pass
 
 
+class TqdmReporter(Reporter):
+    """Progress bars from ``tqdm.auto``: widgets in Jupyter, text bars on a terminal.
+
+    The notebook twin of the command line's rich bars; the pipeline functions use it when
+    called with ``progress=True``.
+
+    Parameters
+    ----------
+    leave : bool, default True
+        Keep each finished bar on screen.
+    """
+
+    def __init__(self, leave: bool = True):
+        self.leave = leave
+
+    @contextmanager
+    def step(self, description: str, total: int | None = None) -> Iterator[callable]:
+        from tqdm.auto import tqdm
+
+        unit = " frames" if total else " step"
+        with tqdm(total=total or 1, desc=description, unit=unit, leave=self.leave) as bar:
+            yield lambda n=1: bar.update(n)
+            bar.update(bar.total - bar.n)
+
+    def info(self, message: str) -> None:
+        from tqdm.auto import tqdm
+
+        tqdm.write(message)
+
+
+def _reporter(reporter: Reporter | None, progress: bool) -> Reporter:
+    """The reporter to use: the one given, tqdm bars for ``progress=True``, else silence."""
+    if reporter is not None:
+        return reporter
+    return TqdmReporter() if progress else Reporter()
+
+
+def fes_parameters(
+    surface: FreeEnergySurface,
+    *,
+    smooth: float,
+    min_barrier: float | None,
+    min_population: float,
+    n_blocks: int,
+    method: str = "histogram",
+) -> dict:
+    """The free-energy and basin parameters actually used, with units (for summary.json)."""
+    bandwidth = surface.bandwidth
+    return {
+        "variables": list(surface.labels),
+        "method": method,
+        "bins": [int(e.size - 1) for e in surface.edges],
+        "range": [[float(e[0]), float(e[-1])] for e in surface.edges],
+        "periodic": list(surface.is_periodic),
+        "smooth": float(smooth) if method == "histogram" else None,
+        "bandwidth": None if bandwidth is None else np.asarray(bandwidth).tolist(),
+        "temperature": surface.temperature,
+        "kT": surface.kT,
+        "min_barrier": surface.kT if min_barrier is None else float(min_barrier),
+        "min_population": float(min_population),
+        "n_blocks": int(n_blocks),
+        "units": {
+            "free_energy": surface.units,
+            "kT": surface.units,
+            "min_barrier": surface.units,
+            "temperature": "K",
+            "smooth": "bins (standard deviation of the Gaussian filter)",
+            "bandwidth": "units of the variables",
+            "range": "units of the variables",
+            "min_population": "fraction of frames (weighted)",
+        },
+    }
+
+
 @dataclass
 class ProjectResult:
     """Everything the ``project`` workflow computed (and, if written, where it went)."""
@@ -63,6 +137,7 @@ class ProjectResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
     method: str = "pca"
+    fes_parameters: dict = field(default_factory=dict)
 
     @property
     def frame_index(self) -> tuple[np.ndarray, np.ndarray]:
@@ -163,14 +238,17 @@ def compute_project(
     n_representatives: int = 10,
     method: str = "pca",
     method_params: dict | None = None,
+    progress: bool = False,
 ) -> ProjectResult:
     """Trajectory → features → PCA → HDBSCAN → free-energy surface, basins → PLUMED input.
 
     Parameters are those of ``trajlens project``; nothing is written. ``n_blocks`` sets
     the block analysis (jackknife) behind the basins' error bars (0: none), and
     ``n_representatives`` how many lowest-free-energy frames each basin keeps.
+    ``progress=True`` shows a tqdm progress bar per step (in Jupyter, widgets), unless a
+    ``reporter`` is given.
     """
-    reporter = reporter or Reporter()
+    reporter = _reporter(reporter, progress)
     if n_components < 2:
         raise InputError(f"--n-components: expected at least 2, got {n_components}")
     if bins < 5:
@@ -221,6 +299,14 @@ def compute_project(
         reps = medoids(np.concatenate(features), basins.frame_labels, random_state=random_state)
         for basin, rep in zip(basins.basins, reps, strict=True):
             basin.representative = int(rep)
+    used_blocks = n_blocks if 2 <= n_blocks <= coords.shape[0] else 0
+    fes_params = fes_parameters(
+        surface,
+        smooth=smooth,
+        min_barrier=min_barrier,
+        min_population=min_population,
+        n_blocks=used_blocks,
+    )
     if method in ("pca", "tica"):
         names = [f"{COLUMN_PREFIX[method]}{k + 1}" for k in range(n_components)]
         plumed = linear_cv_input(
@@ -241,6 +327,7 @@ def compute_project(
         basins=basins,
         plumed=plumed,
         method=method,
+        fes_parameters=fes_params,
     )
 
 
@@ -251,14 +338,15 @@ def run_project(
     *,
     overwrite: bool = False,
     reporter: Reporter | None = None,
+    progress: bool = False,
     **params,
 ) -> ProjectResult:
     """:func:`compute_project`, then :func:`write_outputs` into ``out``, all or nothing.
 
     The output folder is checked before any computation, and a failure at any point leaves
-    ``out`` as it was.
+    ``out`` as it was. ``progress=True`` shows tqdm progress bars.
     """
-    reporter = reporter or Reporter()
+    reporter = _reporter(reporter, progress)
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
         result = compute_project(trajectories, top, reporter=reporter, **params)
         with reporter.step("Writing outputs"):
@@ -395,6 +483,7 @@ def write_outputs(
             if k in ("explained_variance_ratio", "timescales", "stress")
         },
         "temperature_K": result.surface.temperature,
+        "fes": result.fes_parameters,
         "n_clusters": int(result.clusters.max() + 1),
         "basins": [
             {
@@ -497,6 +586,7 @@ class ColvarResult:
     basins: BasinSet
     outputs: dict[str, Path] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
+    fes_parameters: dict = field(default_factory=dict)
 
 
 def compute_colvar(
@@ -513,6 +603,7 @@ def compute_colvar(
     n_blocks: int = 10,
     n_representatives: int = 10,
     reporter: Reporter | None = None,
+    progress: bool = False,
 ) -> ColvarResult:
     """Free-energy surface and basins of the variables in a PLUMED COLVAR file.
 
@@ -529,11 +620,13 @@ def compute_colvar(
         The variables; by default the first two columns other than ``time``, the weight
         columns and PLUMED's bias bookkeeping (``*.bias``, ``*.rbias``, ``*.rct``, ...).
         Periodic variables are recognised from ``#! SET min_<name>/max_<name>`` lines.
+    progress : bool, default False
+        Show tqdm progress bars (unless a ``reporter`` is given).
     """
     from trajlens.fes.reweight import colvar_weights
     from trajlens.io import read_colvar
 
-    reporter = reporter or Reporter()
+    reporter = _reporter(reporter, progress)
     path = Path(path)
     with reporter.step("Reading COLVAR"):
         colvar = read_colvar(path)
@@ -589,7 +682,15 @@ def compute_colvar(
         for basin, rep in zip(basins.basins, reps, strict=True):
             basin.representative = int(rep)
     time = colvar["time"] if "time" in colvar.fields else np.arange(n, dtype=float)
-    return ColvarResult(path, names, X, time, weights, weights_from, surface, basins)
+    result = ColvarResult(path, names, X, time, weights, weights_from, surface, basins)
+    result.fes_parameters = fes_parameters(
+        surface,
+        smooth=smooth,
+        min_barrier=min_barrier,
+        min_population=min_population,
+        n_blocks=n_blocks if 2 <= n_blocks <= n else 0,
+    )
+    return result
 
 
 def write_colvar_outputs(result: ColvarResult, folder: Path, final: Path | None = None) -> dict:
@@ -627,6 +728,7 @@ def write_colvar_outputs(result: ColvarResult, folder: Path, final: Path | None 
         "variables": result.variables,
         "weights_from": result.weights_from,
         "temperature_K": s.temperature,
+        "fes": result.fes_parameters,
         "basins": [
             {k: _json_value(v[i]) for k, v in table.items()} for i in range(len(result.basins))
         ],
@@ -653,10 +755,14 @@ def run_colvar(
     *,
     overwrite: bool = False,
     reporter: Reporter | None = None,
+    progress: bool = False,
     **params,
 ) -> ColvarResult:
-    """:func:`compute_colvar`, then :func:`write_colvar_outputs` into ``out``, all or nothing."""
-    reporter = reporter or Reporter()
+    """:func:`compute_colvar`, then :func:`write_colvar_outputs` into ``out``, all or nothing.
+
+    ``progress=True`` shows tqdm progress bars.
+    """
+    reporter = _reporter(reporter, progress)
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
         result = compute_colvar(path, reporter=reporter, **params)
         with reporter.step("Writing outputs"):
