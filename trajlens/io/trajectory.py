@@ -32,6 +32,7 @@ _NATIVE_STRIDE = {".xtc", ".trr", ".dcd", ".nc", ".netcdf", ".ncdf"}
 
 _EXAMPLES = {
     "ala2": ("ala2/ala2.xtc", "ala2/ala2.pdb"),
+    "ala10": ("ala10/ala10.xtc", "ala10/ala10.pdb"),
 }
 
 
@@ -42,7 +43,9 @@ def example_files(name: str) -> tuple[Path, Path]:
     ----------
     name : str
         ``"ala2"``: alanine dipeptide in vacuum, amber14, 300 K, 10 ns saved every 1 ps
-        (see ``trajlens/data/make_ala2.py`` for how it was made).
+        (see ``trajlens/data/make_ala2.py`` for how it was made). ``"ala10"``:
+        deca-alanine (ACE-(ALA)10-NME) in vacuum, amber14, 450 K, 2 ns saved every 2 ps
+        (``trajlens/data/make_peptide.py``).
     """
     if name not in _EXAMPLES:
         raise InputError(
