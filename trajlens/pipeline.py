@@ -588,6 +588,11 @@ class ColvarResult:
     descriptions: dict[str, str] = field(default_factory=dict)
     fes_parameters: dict = field(default_factory=dict)
 
+    def _repr_html_(self) -> str:
+        from trajlens.report import colvar_repr_html
+
+        return colvar_repr_html(self)
+
 
 def compute_colvar(
     path: str | Path,
