@@ -35,6 +35,9 @@ def test_run_project_progress_bars_and_fes_parameters(ala2_short, tmp_path, caps
     assert fes["units"]["free_energy"] == "kJ/mol" == fes["units"]["min_barrier"]
     assert fes["variables"] == ["PC1", "PC2"] and fes["periodic"] == [False, False]
     assert result.fes_parameters == fes
+    # and the report's parameter table shows them one per row, with units
+    page = (out / "report.html").read_text()
+    assert "fes min_barrier (kJ/mol)" in page and "fes smooth (bins" in page
 
 
 def test_progress_off_by_default_and_reporter_wins(ala2_short, capsys):
@@ -78,3 +81,19 @@ def test_colvar_summary_parameters_reproduce_the_surface(tmp_path):
     )
     saved = np.load(out / "fes.npz")
     np.testing.assert_allclose(surface.free_energy, saved["free_energy"])
+
+
+def test_rich_html_of_colvar_and_tica_results(ala2_short, tmp_path):
+    colvar = tmp_path / "COLVAR"
+    write_biased_double_well(colvar, n_walkers=10, n_steps=10000)
+    result = run_colvar(colvar, tmp_path / "out", weights_from="restraint.bias")
+    page = result._repr_html_()
+    w = result.weights
+    assert page.startswith("<div><b>ColvarResult</b>") and "data:image/png;base64," in page
+    assert f"{w.sum() ** 2 / np.sum(w * w):.0f}" in page  # Kish effective sample size
+    assert page.count("<tr><td>") >= len(result.basins)
+    # a TICA model has timescales, not explained variance: its repr shows those
+    xtc, pdb = ala2_short
+    tica = compute_project(xtc, pdb, method="tica", method_params={"lag": 5}, n_blocks=0)
+    page = tica._repr_html_()
+    assert "implied timescales" in page and "explained variance" not in page

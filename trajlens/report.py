@@ -195,7 +195,20 @@ def render(title: str, sections: list[tuple[str, str]]) -> str:
 
 
 def _parameters(summary: dict) -> dict:
-    return {k: v for k, v in summary.items() if k != "basins"}
+    """Summary entries for the parameters table; nested groups (``fes``) one row per entry,
+    with the unit in brackets."""
+    out = {}
+    for key, value in summary.items():
+        if key == "basins":
+            continue
+        if isinstance(value, dict):
+            units = value.get("units", {})
+            for k, v in value.items():
+                if k != "units":
+                    out[f"{key} {k}" + (f" ({units[k]})" if k in units else "")] = v
+        else:
+            out[key] = value
+    return out
 
 
 def optional_sections(result, folder: Path) -> tuple[list[tuple[str, str]], dict[str, str]]:
