@@ -46,6 +46,83 @@ class Reporter:
         pass
 
 
+class TqdmReporter(Reporter):
+    """Progress bars from ``tqdm.auto``: widgets in Jupyter, text bars on a terminal.
+
+    The notebook twin of the command line's rich bars; the pipeline functions use it when
+    called with ``progress=True``.
+
+    Parameters
+    ----------
+    leave : bool, default True
+        Keep each finished bar on screen.
+    """
+
+    def __init__(self, leave: bool = True):
+        self.leave = leave
+
+    @contextmanager
+    def step(self, description: str, total: int | None = None) -> Iterator[callable]:
+        from tqdm.auto import tqdm
+
+        unit = " frames" if total else " step"
+        with tqdm(total=total or 1, desc=description, unit=unit, leave=self.leave) as bar:
+            yield lambda n=1: bar.update(n)
+            bar.update(bar.total - bar.n)
+
+    def info(self, message: str) -> None:
+        from tqdm.auto import tqdm
+
+        tqdm.write(message)
+
+
+def _reporter(reporter: Reporter | None, progress: bool) -> Reporter:
+    """The reporter to use: the one given, tqdm bars for ``progress=True``, else silence."""
+    if reporter is not None:
+        return reporter
+    return TqdmReporter() if progress else Reporter()
+
+
+def fes_parameters(
+    surface: FreeEnergySurface,
+    *,
+    smooth: float,
+    min_barrier: float | None,
+    min_population: float,
+    n_blocks: int,
+    method: str = "histogram",
+) -> dict:
+    """The free-energy and basin parameters actually used, with units (for summary.json)."""
+    bandwidth = surface.bandwidth
+    return {
+        "variables": list(surface.labels),
+        "method": method,
+        "bins": [int(e.size - 1) for e in surface.edges],
+        "range": [[float(e[0]), float(e[-1])] for e in surface.edges],
+        "periodic": list(surface.is_periodic),
+        "smooth": float(smooth) if method == "histogram" else None,
+        "bandwidth": None if bandwidth is None else np.asarray(bandwidth).tolist(),
+        "temperature": surface.temperature,
+        "kT": surface.kT,
+        # min_barrier is given in kJ/mol and recorded in the surface's units
+        "min_barrier": surface.kT
+        if min_barrier is None
+        else float(min_barrier) / surface_unit(surface),
+        "min_population": float(min_population),
+        "n_blocks": int(n_blocks),
+        "units": {
+            "free_energy": surface.units,
+            "kT": surface.units,
+            "min_barrier": surface.units,
+            "temperature": "K",
+            "smooth": "bins (standard deviation of the Gaussian filter)",
+            "bandwidth": "units of the variables",
+            "range": "units of the variables",
+            "min_population": "fraction of frames (weighted)",
+        },
+    }
+
+
 @dataclass
 class ProjectResult:
     """Everything the ``project`` workflow computed (and, if written, where it went)."""
@@ -66,6 +143,7 @@ class ProjectResult:
     #: Coordinates of every frame on the surface's axes (the first two projections, or
     #: φ/ψ in radians with ``fes_on="dihedrals"``).
     fes_coords: np.ndarray | None = None
+    fes_parameters: dict = field(default_factory=dict)
 
     @property
     def frame_index(self) -> tuple[np.ndarray, np.ndarray]:
@@ -173,6 +251,7 @@ def compute_project(
     bandwidth: str | float = "scott",
     fes_on: str = "projection",
     dask: dict | None = None,
+    progress: bool = False,
 ) -> ProjectResult:
     """Trajectory → features → PCA → HDBSCAN → free-energy surface, basins → PLUMED input.
 
@@ -186,7 +265,10 @@ def compute_project(
     instead of the first two projections. ``dask``
     (for example ``{"workers": 2, "store": "features.zarr"}``) runs the work on a Dask
     cluster instead (:func:`trajlens.parallel.pipeline.compute_project_dask`).
+    ``progress=True`` shows a tqdm progress bar per step (in Jupyter, widgets), unless a
+    ``reporter`` is given.
     """
+    reporter = _reporter(reporter, progress)
     if dask is not None:
         from trajlens.parallel.pipeline import compute_project_dask
 
@@ -226,7 +308,6 @@ def compute_project(
             method=method,
             method_params=method_params,
         )
-    reporter = reporter or Reporter()
     if n_components < 2:
         raise InputError(f"--n-components: expected at least 2, got {n_components}")
     if bins < 5:
@@ -294,6 +375,15 @@ def compute_project(
         reps = medoids(np.concatenate(features), basins.frame_labels, random_state=random_state)
         for basin, rep in zip(basins.basins, reps, strict=True):
             basin.representative = int(rep)
+    used_blocks = n_blocks if 2 <= n_blocks <= coords.shape[0] else 0
+    fes_params = fes_parameters(
+        surface,
+        smooth=smooth,
+        min_barrier=min_barrier,
+        min_population=min_population,
+        n_blocks=used_blocks,
+        method=fes_method,
+    )
     if method in ("pca", "tica"):
         names = [f"{COLUMN_PREFIX[method]}{k + 1}" for k in range(n_components)]
         plumed = linear_cv_input(
@@ -318,6 +408,7 @@ def compute_project(
         plumed=plumed,
         method=method,
         fes_coords=fes_coords,
+        fes_parameters=fes_params,
     )
 
 
@@ -403,14 +494,15 @@ def run_project(
     *,
     overwrite: bool = False,
     reporter: Reporter | None = None,
+    progress: bool = False,
     **params,
 ) -> ProjectResult:
     """:func:`compute_project`, then :func:`write_outputs` into ``out``, all or nothing.
 
     The output folder is checked before any computation, and a failure at any point leaves
-    ``out`` as it was.
+    ``out`` as it was. ``progress=True`` shows tqdm progress bars.
     """
-    reporter = reporter or Reporter()
+    reporter = _reporter(reporter, progress)
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
         result = compute_project(trajectories, top, reporter=reporter, **params)
         with reporter.step("Writing outputs"):
@@ -557,6 +649,7 @@ def write_outputs(
             if k in ("explained_variance_ratio", "timescales", "stress")
         },
         "temperature_K": result.surface.temperature,
+        "fes": result.fes_parameters,
         "n_clusters": int(result.clusters.max() + 1),
         "basins": [
             {
@@ -662,6 +755,12 @@ class ColvarResult:
     basins: BasinSet
     outputs: dict[str, Path] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
+    fes_parameters: dict = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        from trajlens.report import colvar_repr_html
+
+        return colvar_repr_html(self)
 
 
 def compute_colvar(
@@ -681,6 +780,7 @@ def compute_colvar(
     units: str = "kJ/mol",
     fes_method: str = "histogram",
     bandwidth: str | float = "scott",
+    progress: bool = False,
 ) -> ColvarResult:
     """Free-energy surface and basins of the variables in a PLUMED COLVAR file.
 
@@ -697,11 +797,13 @@ def compute_colvar(
         The variables; by default the first two columns other than ``time``, the weight
         columns and PLUMED's bias bookkeeping (``*.bias``, ``*.rbias``, ``*.rct``, ...).
         Periodic variables are recognised from ``#! SET min_<name>/max_<name>`` lines.
+    progress : bool, default False
+        Show tqdm progress bars (unless a ``reporter`` is given).
     """
     from trajlens.fes.reweight import colvar_weights
     from trajlens.io import read_colvar
 
-    reporter = reporter or Reporter()
+    reporter = _reporter(reporter, progress)
     path = Path(path)
     with reporter.step("Reading COLVAR"):
         colvar = read_colvar(path)
@@ -760,7 +862,16 @@ def compute_colvar(
         for basin, rep in zip(basins.basins, reps, strict=True):
             basin.representative = int(rep)
     time = colvar["time"] if "time" in colvar.fields else np.arange(n, dtype=float)
-    return ColvarResult(path, names, X, time, weights, weights_from, surface, basins)
+    result = ColvarResult(path, names, X, time, weights, weights_from, surface, basins)
+    result.fes_parameters = fes_parameters(
+        surface,
+        smooth=smooth,
+        min_barrier=min_barrier,
+        min_population=min_population,
+        n_blocks=n_blocks if 2 <= n_blocks <= n else 0,
+        method=fes_method,
+    )
+    return result
 
 
 def write_colvar_outputs(result: ColvarResult, folder: Path, final: Path | None = None) -> dict:
@@ -798,6 +909,7 @@ def write_colvar_outputs(result: ColvarResult, folder: Path, final: Path | None 
         "variables": result.variables,
         "weights_from": result.weights_from,
         "temperature_K": s.temperature,
+        "fes": result.fes_parameters,
         "basins": [
             {k: _json_value(v[i]) for k, v in table.items()} for i in range(len(result.basins))
         ],
@@ -824,10 +936,14 @@ def run_colvar(
     *,
     overwrite: bool = False,
     reporter: Reporter | None = None,
+    progress: bool = False,
     **params,
 ) -> ColvarResult:
-    """:func:`compute_colvar`, then :func:`write_colvar_outputs` into ``out``, all or nothing."""
-    reporter = reporter or Reporter()
+    """:func:`compute_colvar`, then :func:`write_colvar_outputs` into ``out``, all or nothing.
+
+    ``progress=True`` shows tqdm progress bars.
+    """
+    reporter = _reporter(reporter, progress)
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
         result = compute_colvar(path, reporter=reporter, **params)
         with reporter.step("Writing outputs"):

@@ -195,7 +195,20 @@ def render(title: str, sections: list[tuple[str, str]]) -> str:
 
 
 def _parameters(summary: dict) -> dict:
-    return {k: v for k, v in summary.items() if k != "basins"}
+    """Summary entries for the parameters table; nested groups (``fes``) one row per entry,
+    with the unit in brackets."""
+    out = {}
+    for key, value in summary.items():
+        if key == "basins":
+            continue
+        if isinstance(value, dict):
+            units = value.get("units", {})
+            for k, v in value.items():
+                if k != "units":
+                    out[f"{key} {k}" + (f" ({units[k]})" if k in units else "")] = v
+        else:
+            out[key] = value
+    return out
 
 
 def optional_sections(result, folder: Path) -> tuple[list[tuple[str, str]], dict[str, str]]:
@@ -344,6 +357,25 @@ def basins_repr_html(basins) -> str:
     return f"<div><b>BasinSet</b>: {len(basins)} basins{basins_html(basins)}</div>"
 
 
+def colvar_repr_html(result) -> str:
+    """Notebook view of a ColvarResult: the input, the weights, the FES and basins table."""
+    facts = {
+        "input": str(result.path),
+        "rows": int(result.X.shape[0]),
+        "variables": ", ".join(result.variables),
+        "weights from": result.weights_from or "– (unweighted)",
+    }
+    if result.weights is not None:
+        w = np.asarray(result.weights, dtype=np.float64)
+        facts["effective sample size"] = f"{w.sum() ** 2 / np.sum(w * w):.0f}"
+    if result.outputs:
+        facts["outputs"] = str(next(iter(result.outputs.values())).parent)
+    return (
+        f"<div><b>ColvarResult</b>{key_value_html(facts)}"
+        f"{surface_repr_html(result.surface, result.basins)}{basins_html(result.basins)}</div>"
+    )
+
+
 def project_repr_html(result) -> str:
     """Notebook view of a ProjectResult: inputs, the FES with basins, the basins table."""
     trajs = result.trajectories
@@ -351,9 +383,15 @@ def project_repr_html(result) -> str:
         "inputs": [str(p) for p in trajs.paths],
         "frames": [int(n) for n in trajs.n_frames],
         "features": len(result.spec),
-        "explained variance ratio": [float(v) for v in result.model.explained_variance_ratio_],
+        "projection": result.method,
         "clusters": int(result.clusters.max() + 1),
     }
+    ratio = getattr(result.model, "explained_variance_ratio_", None)
+    if ratio is not None:
+        facts["explained variance ratio"] = [float(v) for v in ratio]
+    timescales = getattr(result.model, "timescales_", None)
+    if timescales is not None:
+        facts["implied timescales"] = [float(v) for v in timescales]
     if result.outputs:
         facts["outputs"] = str(next(iter(result.outputs.values())).parent)
     return (

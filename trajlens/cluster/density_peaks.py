@@ -79,9 +79,9 @@ class DensityPeaks(ClusterMixin, BaseEstimator):
         Local density and distance to the nearest point of higher density.
     parent_ : ndarray of int
         Index of that nearest higher-density point (-1 for the densest).
-    centres_ : ndarray of int, shape (n_clusters_,)
+    centres_ : ndarray of int, shape (n_clusters,)
         Indices of the cluster centres.
-    cluster_centers_ : ndarray, shape (n_clusters_, n_features)
+    cluster_centers_ : ndarray, shape (n_clusters, n_features)
     dc_ : float
     n_clusters_ : int
     """
@@ -321,9 +321,9 @@ class AdvancedDensityPeaks(ClusterMixin, BaseEstimator):
         PAk log-density (normalised) and its standard error.
     kstar_ : ndarray of int, shape (n_samples,)
     intrinsic_dim_ : float
-    centres_ : ndarray of int, shape (n_clusters_,)
+    centres_ : ndarray of int, shape (n_clusters,)
         The surviving peaks, densest first (cluster i has peak ``centres_[i]``).
-    saddles_, saddle_errors_ : ndarray, shape (n_clusters_, n_clusters_)
+    saddles_, saddle_errors_ : ndarray, shape (n_clusters, n_clusters)
         log ρ of the saddle between clusters and its error (-inf and 0 where they do not
         touch).
     n_clusters_ : int

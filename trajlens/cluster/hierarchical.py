@@ -35,10 +35,10 @@ class LandmarkHierarchical(ClusterMixin, BaseEstimator):
     ----------
     labels_ : ndarray of int, shape (n_samples,)
         0, 1, ... by decreasing size.
-    landmarks_ : ndarray of int, shape (n_landmarks_,)
+    landmarks_ : ndarray of int, shape (n_landmarks,)
         Indices of the landmark frames.
     landmark_labels_ : ndarray of int
-    linkage_matrix_ : ndarray, shape (n_landmarks_ - 1, 4)
+    linkage_matrix_ : ndarray, shape (n_landmarks - 1, 4)
         scipy linkage matrix, for ``scipy.cluster.hierarchy.dendrogram``.
     n_clusters_ : int
     """

@@ -33,6 +33,7 @@ _NATIVE_STRIDE = {".xtc", ".trr", ".dcd", ".nc", ".netcdf", ".ncdf"}
 _EXAMPLES = {
     "ala2": ("ala2/ala2.xtc", "ala2/ala2.pdb"),
     "ala2_obc2": ("ala2_obc2/ala2.xtc", "ala2_obc2/ala2.pdb"),
+    "ala10": ("ala10/ala10.xtc", "ala10/ala10.pdb"),
 }
 
 
@@ -46,6 +47,9 @@ def example_files(name: str) -> tuple[Path, Path]:
         (see ``trajlens/data/make_ala2.py`` for how it was made).
         ``"ala2_obc2"``: the same molecule in OBC2 implicit water, 2 ns saved every 1 ps
         (2,000 frames), where the right-handed helix (αR) is a basin of its own.
+        ``"ala10"``:
+        deca-alanine (ACE-(ALA)10-NME) in vacuum, amber14, 450 K, 2 ns saved every 2 ps
+        (``trajlens/data/make_peptide.py``).
     """
     if name not in _EXAMPLES:
         raise InputError(
