@@ -271,7 +271,7 @@ def kabsch_msd(xyz: np.ndarray, ref: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray, shape (n_frames,)
-        min over rotations R of (1/N) sum_a |(x_a - <x>) R - (r_a - <r>)|^2 (Kabsch).
+        ``min over rotations R of (1/N) sum_a |(x_a - <x>) R - (r_a - <r>)|^2`` (Kabsch).
     """
     X = np.asarray(xyz, dtype=np.float64)
     X = X - X.mean(axis=1, keepdims=True)

@@ -38,7 +38,7 @@ class ExportResult:
     files : list of str
         Names written into the folder.
     deviation : dict of str -> float
-        Per CV output, max |independent evaluation of the written input - trajlens projector|
+        Per CV output, max ``|independent evaluation of the written input - trajlens projector|``
         over the checked frames.
     fit_error : dict of str -> float
         Per approximate CV (property map, network), RMS difference to the projection it

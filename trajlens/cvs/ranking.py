@@ -124,9 +124,9 @@ def mutual_info_scores(X, labels, random_state=0, n_samples: int = 5000) -> np.n
 
 
 def tica_scores(X, lag: int = 1, n_components: int = 1) -> np.ndarray:
-    """|correlation| of each feature with the slowest TICA component(s), (n_features,).
+    """Absolute correlation of each feature with the slowest TICA component(s), (n_features,).
 
-    With ``n_components > 1`` the largest |correlation| over the slowest components.
+    With ``n_components > 1`` the largest absolute correlation over the slowest components.
     """
     from trajlens.reduce import TICA
 

@@ -431,14 +431,15 @@ def steinhardt(
 ) -> FeatureSpec:
     """Steinhardt order parameters Q_l as PLUMED 2.10's Q4/Q6 define them.
 
-    Q_l(i) = sqrt(sum_m |sum_j s(r_ij) Y_lm(r_ij)|^2) / sum_j s(r_ij), with the orthonormal
+    ``Q_l(i) = sqrt(sum_m |sum_j s(r_ij) Y_lm(r_ij)|^2) / sum_j s(r_ij)``, with the orthonormal
     spherical harmonics and PLUMED's switching function s; PLUMED omits Steinhardt's factor
     sqrt(4 pi / (2l + 1)). Columns ``q<l>_<i+1>`` per atom, or ``q<l>_mean`` (PLUMED's MEAN).
+    The parameters other than ``l`` are those of :func:`coordination_numbers`.
 
     Parameters
     ----------
     l : {1, 3, 4, 6}
-    Others as :func:`coordination_numbers`.
+        The order.
     """
     params = {"l": l, "switch": switch, "r0": r0, "d0": d0, "nn": nn, "mm": mm}
     prefix = prefix or f"q{int(l)}"
