@@ -285,6 +285,8 @@ def gyration_radii(xyz, atoms, offsets, boxes, pbc, triclinic):
 # consecutive columns or summed into one). A run's inner loop is contiguous, so LLVM turns
 # it into SIMD code; without a box the distances are computed in float32 (the coordinates'
 # own precision: differences of float32 numbers, then one sqrt, about 2e-7 relative).
+# These kernels use numba's NumPy error model (a division by zero gives inf or nan instead
+# of a per-element ZeroDivisionError check, which would stop LLVM from vectorizing).
 # Frames are handled in blocks of ``_BLOCK`` per thread so that scratch arrays are
 # allocated once per block, not once per frame.
 # ---------------------------------------------------------------------------------------
@@ -355,7 +357,7 @@ def _disp(xyz, f, i, j, pbc, triclinic, box, inv):
 _NO_INV = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def dihedral_columns(xyz, quartets, boxes, pbc, triclinic, out, col_angle, col_sin, col_cos):
     """Dihedrals written into ``out`` (float32, (n_frames, n_columns)) in place.
 
@@ -403,7 +405,7 @@ def _gather(xyz, f, atoms, x, y, z):
         z[a] = xyz[f, atoms[a], 2]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _run_r2_f32(x, y, z, i, j0, n, buf):
     """buf[:n] = squared distances (float32) from atom i to atoms j0 .. j0+n-1."""
     xi, yi, zi = x[i], y[i], z[i]
@@ -415,7 +417,7 @@ def _run_r2_f32(x, y, z, i, j0, n, buf):
         buf[m] = dx * dx + dy * dy + dz * dz
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _run_r_f64(x, y, z, i, j0, n, buf):
     """buf[:n] = distances in float64 from atom i to atoms j0 .. j0+n-1."""
     xi, yi, zi = np.float64(x[i]), np.float64(y[i]), np.float64(z[i])
@@ -427,7 +429,7 @@ def _run_r_f64(x, y, z, i, j0, n, buf):
         buf[m] = np.sqrt(dx * dx + dy * dy + dz * dz)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _run_r_pbc(x, y, z, i, j0, n, box, inv, triclinic, buf):
     """As _run_r_f64 with the minimum image (scalar loop)."""
     xi, yi, zi = np.float64(x[i]), np.float64(y[i]), np.float64(z[i])
@@ -436,7 +438,7 @@ def _run_r_pbc(x, y, z, i, j0, n, box, inv, triclinic, buf):
         buf[m] = np.sqrt(dx * dx + dy * dy + dz * dz)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def pair_columns(xyz, atoms, runs, inverse, boxes, pbc, triclinic, out):
     """Distances (nm) or, if ``inverse``, inverse distances (1/nm), in place into ``out``.
 
@@ -499,56 +501,51 @@ def _ipow(x, n):
     return result
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _switch_run(buf, n, code, r0, d0, nn, mm):
-    """buf[:n] = s(buf[:n]) in place: PLUMED switching function of distances (nm)."""
+    """buf[:n] = s(buf[:n]) in place: PLUMED switching function of distances (nm).
+
+    x = max((r - d0) / r0, 0), which gives s = 1 for r <= d0 in every form below without
+    a branch, so the loops vectorize.
+    """
+    inv = 1.0 / r0
     if code == 0 and nn == 6 and mm == 12:
-        # the default: (1 - x^6) / (1 - x^12) = 1 / (1 + x^6), no 0/0 at x = 1
+        # the default: (1 - x^6) / (1 - x^12) = 1 / (1 + x^6), and no 0/0 at x = 1
         for m in range(n):
-            x = (buf[m] - d0) / r0
+            x = max((buf[m] - d0) * inv, 0.0)
             x2 = x * x
-            buf[m] = 1.0 if x <= 0.0 else 1.0 / (1.0 + x2 * x2 * x2)
+            buf[m] = 1.0 / (1.0 + x2 * x2 * x2)
     elif code == 0 and mm == 2 * nn:
         for m in range(n):
-            x = (buf[m] - d0) / r0
-            buf[m] = 1.0 if x <= 0.0 else 1.0 / (1.0 + _ipow(x, nn))
+            buf[m] = 1.0 / (1.0 + _ipow(max((buf[m] - d0) * inv, 0.0), nn))
     elif code == 0:
         for m in range(n):
-            x = (buf[m] - d0) / r0
-            if x <= 0.0:
-                buf[m] = 1.0
-            elif abs(x - 1.0) < 1e-8:
+            x = max((buf[m] - d0) * inv, 0.0)
+            if abs(x - 1.0) < 1e-8:
                 buf[m] = nn / mm + 0.5 * nn * (nn - mm) / mm * (x - 1.0)
             else:
                 buf[m] = (1.0 - _ipow(x, nn)) / (1.0 - _ipow(x, mm))
     elif code == 1:
         for m in range(n):
-            x = (buf[m] - d0) / r0
-            buf[m] = 1.0 if x <= 0.0 else np.exp(-x)
+            buf[m] = np.exp(-max((buf[m] - d0) * inv, 0.0))
     else:
         for m in range(n):
-            x = (buf[m] - d0) / r0
-            buf[m] = 1.0 if x <= 0.0 else np.exp(-0.5 * x * x)
+            x = max((buf[m] - d0) * inv, 0.0)
+            buf[m] = np.exp(-0.5 * x * x)
 
 
-@njit(cache=True)
+# Reassociation only, only here: lets LLVM vectorize this one float64 sum (the order of the
+# additions changes; each term is in [0, 1], so the difference is at the 1e-16 level).
+@njit(cache=True, fastmath={"reassoc"})
 def _sum(buf, n):
-    """Sum of buf[:n] with four partial sums (a shorter dependency chain)."""
-    s0 = s1 = s2 = s3 = 0.0
-    m = 0
-    while m + 4 <= n:
-        s0 += buf[m]
-        s1 += buf[m + 1]
-        s2 += buf[m + 2]
-        s3 += buf[m + 3]
-        m += 4
-    while m < n:
-        s0 += buf[m]
-        m += 1
-    return (s0 + s1) + (s2 + s3)
+    """Sum of buf[:n]."""
+    s = 0.0
+    for m in range(n):
+        s += buf[m]
+    return s
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def coordination_columns(
     xyz, atoms, runs, codes, r0, d0, nn, mm, sum_cols, boxes, pbc, triclinic, out
 ):

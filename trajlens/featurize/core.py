@@ -110,6 +110,27 @@ def _used_atoms(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(unique[order], dtype=np.int64), rank[inverse].reshape(-1, 2)
 
 
+def _mapped_atoms(qs: list[tuple], local: np.ndarray | None):
+    """Atoms of quantities ``qs`` as indices into the frames read (a selection's if
+    ``local`` maps full-system to selected indices): one 2-D array if all have the same
+    number of atoms, else a list of arrays."""
+    if len({len(q[1]) for q in qs}) == 1:
+        atoms = np.array([q[1] for q in qs], dtype=np.int64)
+        if local is None:
+            return atoms
+        mapped = local[atoms]
+        bad = np.flatnonzero((mapped < 0).any(axis=1))
+    else:
+        atoms = [np.asarray(q[1], dtype=np.int64) for q in qs]
+        if local is None:
+            return atoms
+        mapped = [local[a] for a in atoms]
+        bad = [k for k, a in enumerate(mapped) if (a < 0).any()]
+    if len(bad):
+        raise InputError(f"feature {qs[bad[0]][2]!r}: uses atoms outside the selection (--select)")
+    return mapped
+
+
 class _Plan:
     """What computing a spec needs, prepared once and reused for every chunk.
 
@@ -135,32 +156,27 @@ class _Plan:
             columns.setdefault(feature.name, []).append((column, feature.transform))
         by_kind: dict[str, list[tuple]] = {}
         for q in spec.quantities():
-            atoms = np.asarray(q[1], dtype=np.int64)
-            if local is not None:
-                atoms = local[atoms]
-                if np.any(atoms < 0):
-                    raise InputError(
-                        f"feature {q[2]!r}: uses atoms outside the selection (--select)"
-                    )
-            by_kind.setdefault(q[0], []).append((q, atoms, columns[q[2]]))
+            by_kind.setdefault(q[0], []).append(q)
         self.steps: list[Callable] = []
-        for kind, items in by_kind.items():
-            plain = all(len(c) == 1 and c[0][1] == "none" for _, _, c in items)
+        for kind, qs in by_kind.items():
+            atoms = _mapped_atoms(qs, local)
+            cols = [columns[q[2]] for q in qs]
+            plain = all(len(c) == 1 and c[0][1] == "none" for c in cols)
             if kind == "dihedral":
-                self.steps.append(self._dihedral_step(items))
+                self.steps.append(self._dihedral_step(atoms, cols))
             elif kind in _PAIR_KINDS and plain:
-                self.steps.append(self._pair_step(items, _PAIR_KINDS[kind]))
+                self.steps.append(self._pair_step(atoms, cols, _PAIR_KINDS[kind]))
             elif kind == "coordination" and plain:
-                self.steps.append(self._coordination_step(items))
+                self.steps.append(self._coordination_step(qs, atoms, cols))
             else:
-                self.steps.append(self._generic_step(kind, items))
+                self.steps.append(self._generic_step(kind, qs, atoms, cols))
 
     @staticmethod
-    def _dihedral_step(items) -> Callable:
-        quartets = np.ascontiguousarray(np.stack([a for _, a, _ in items]), dtype=np.int64)
-        wanted = {t: np.full(len(items), -1, dtype=np.int64) for t in ("none", "sin", "cos")}
-        for k, (_, _, cols) in enumerate(items):
-            for column, transform in cols:
+    def _dihedral_step(quartets, cols) -> Callable:
+        quartets = np.ascontiguousarray(quartets, dtype=np.int64)
+        wanted = {t: np.full(len(cols), -1, dtype=np.int64) for t in ("none", "sin", "cos")}
+        for k, pairs in enumerate(cols):
+            for column, transform in pairs:
                 wanted[transform][k] = column
 
         def step(xyz, boxes, pbc, triclinic, out):
@@ -169,11 +185,10 @@ class _Plan:
         return step
 
     @staticmethod
-    def _pair_step(items, inverse: bool) -> Callable:
-        pairs = np.stack([a for _, a, _ in items])
-        atoms, lp = _used_atoms(pairs)
-        cols = np.array([c[0][0] for _, _, c in items], dtype=np.int64)
-        ones = np.ones(len(items), dtype=np.int64)
+    def _pair_step(pairs, cols, inverse: bool) -> Callable:
+        atoms, lp = _used_atoms(np.asarray(pairs, dtype=np.int64))
+        cols = np.array([c[0][0] for c in cols], dtype=np.int64)
+        ones = np.ones(len(cols), dtype=np.int64)
         runs = _runs(lp[:, 0], lp[:, 1], cols, ones, 0 * ones)[:, :4].copy()
 
         def step(xyz, boxes, pbc, triclinic, out):
@@ -182,26 +197,45 @@ class _Plan:
         return step
 
     @staticmethod
-    def _coordination_step(items) -> Callable:
-        pair_list, cols, steps, keys, sum_cols, switches = [], [], [], [], [], {}
-        for q, atoms, c in items:
+    def _coordination_step(qs, atoms, cols) -> Callable:
+        switches: dict[tuple, int] = {}
+        keys, n_a = [], []
+        for q in qs:
             params = dict(q[3])
-            pairs = _group_pairs(atoms, int(params["n_a"]), unordered=True)
-            key = switches.setdefault(
-                tuple(params[k] for k in ("switch", "r0", "d0", "nn", "mm")), len(switches)
-            )
-            if len(pairs) == 1:  # one pair: its own column, so runs form contact maps
-                col, stp = c[0][0], 1
-            else:  # a sum: accumulator -col - 1
-                sum_cols.append(c[0][0])
-                col, stp = -len(sum_cols), 0
-            pair_list.append(pairs.reshape(-1, 2))
-            cols.append(np.full(len(pairs), col, dtype=np.int64))
-            steps.append(np.full(len(pairs), stp, dtype=np.int64))
-            keys.append(np.full(len(pairs), key, dtype=np.int64))
-        pairs = np.concatenate(pair_list).astype(np.int64)
-        atoms, lp = _used_atoms(pairs) if len(pairs) else (np.zeros(0, np.int64), pairs)
-        runs = _runs(lp[:, 0], lp[:, 1], *map(np.concatenate, (cols, steps, keys)))
+            n_a.append(int(params["n_a"]))
+            key = tuple(params[k] for k in ("switch", "r0", "d0", "nn", "mm"))
+            keys.append(switches.setdefault(key, len(switches)))
+        column = np.array([c[0][0] for c in cols], dtype=np.int64)
+        keys = np.array(keys, dtype=np.int64)
+        sizes = np.array([len(a) for a in atoms])
+        # one pair (i, j), i != j: a contact-map entry, its own column; vectorized here
+        single = np.flatnonzero(
+            (sizes == 2)
+            & (np.array(n_a) == 1)
+            & np.array([len(a) == 2 and a[0] != a[1] for a in atoms])
+        )
+        pair_list = [
+            np.sort(np.array([atoms[k] for k in single], dtype=np.int64).reshape(-1, 2), axis=1)
+        ]
+        col_list = [column[single]]
+        step_list = [np.ones(single.size, dtype=np.int64)]
+        key_list = [keys[single]]
+        sum_cols = []
+        is_single = np.zeros(len(qs), dtype=bool)
+        is_single[single] = True
+        for k in np.flatnonzero(~is_single):  # sums over pairs: accumulator -col - 1
+            sum_cols.append(column[k])
+            pairs = _group_pairs(np.asarray(atoms[k]), n_a[k], unordered=True).reshape(-1, 2)
+            pair_list.append(pairs)
+            col_list.append(np.full(len(pairs), -len(sum_cols), dtype=np.int64))
+            step_list.append(np.zeros(len(pairs), dtype=np.int64))
+            key_list.append(np.full(len(pairs), keys[k], dtype=np.int64))
+        pairs = np.concatenate([p.reshape(-1, 2) for p in pair_list]).astype(np.int64)
+        if len(pairs):
+            used, lp = _used_atoms(pairs)
+        else:
+            used, lp = np.zeros(0, dtype=np.int64), pairs
+        runs = _runs(lp[:, 0], lp[:, 1], *map(np.concatenate, (col_list, step_list, key_list)))
         table = list(switches)
         codes = np.array([_SWITCH_CODES[t[0]] for t in table], dtype=np.int64)
         r0, d0 = (np.array([t[k] for t in table], dtype=np.float64) for k in (1, 2))
@@ -210,18 +244,17 @@ class _Plan:
 
         def step(xyz, boxes, pbc, triclinic, out):
             _kernels.coordination_columns(
-                xyz, atoms, runs, codes, r0, d0, nn, mm, sum_cols, boxes, pbc, triclinic, out
+                xyz, used, runs, codes, r0, d0, nn, mm, sum_cols, boxes, pbc, triclinic, out
             )
 
         return step
 
     @staticmethod
-    def _generic_step(kind, items) -> Callable:
-        atoms = [a for _, a, _ in items]
-        quantities = [q for q, _, _ in items]
+    def _generic_step(kind, quantities, atoms, cols) -> Callable:
+        atoms = [np.asarray(a, dtype=np.int64) for a in atoms]
         moves: dict[str, tuple[list[int], list[int]]] = {}
-        for k, (_, _, cols) in enumerate(items):
-            for column, transform in cols:
+        for k, pairs in enumerate(cols):
+            for column, transform in pairs:
                 moves.setdefault(transform, ([], []))
                 moves[transform][0].append(column)
                 moves[transform][1].append(k)
