@@ -1,7 +1,8 @@
 """Numba kernels for features: arrays and scalars in, no validation.
 
 Conventions (see CONVENTIONS.md, habit 3): ``cache=True``, parallel over frames with
-``prange``, no fastmath. Coordinates arrive as float32 (nm); geometry is computed in float64
+``prange``, no fastmath; ``nogil=True`` so that streaming can compute one chunk while the
+next is read. Coordinates arrive as float32 (nm); geometry is computed in float64
 and stored as float32. ``boxes`` holds one (3, 3) matrix of box vectors (rows) per frame;
 ``pbc`` switches the minimum-image convention on, ``triclinic`` adds the search over the 27
 neighbouring images that a skewed cell needs. Each kernel has a plain NumPy twin in
@@ -67,7 +68,7 @@ def _displacement(xyz, frame, i, j, pbc, triclinic, box, inv, out):
     out[2] = dz
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def distances(xyz, pairs, boxes, pbc, triclinic):
     """Distances (nm) between atom pairs; returns float32 of shape (n_frames, n_pairs)."""
     n_frames = xyz.shape[0]
@@ -85,7 +86,7 @@ def distances(xyz, pairs, boxes, pbc, triclinic):
     return out
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def dihedrals(xyz, quartets, boxes, pbc, triclinic):
     """Dihedral angles (radians, in (-pi, pi]) of atom quartets, IUPAC sign convention.
 
@@ -122,7 +123,7 @@ def dihedrals(xyz, quartets, boxes, pbc, triclinic):
     return out
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def angles(xyz, triplets, boxes, pbc, triclinic):
     """Angles (radians, in [0, pi]) at the middle atom of each triplet (a, b, c).
 
@@ -150,7 +151,7 @@ def angles(xyz, triplets, boxes, pbc, triclinic):
     return out
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def inverse_distances(xyz, pairs, boxes, pbc, triclinic):
     """Inverse distances 1/r (nm^-1) between atom pairs; float32 (n_frames, n_pairs)."""
     n_frames = xyz.shape[0]
@@ -184,7 +185,7 @@ def _switch(r, code, r0, d0, nn, mm):
     return np.exp(-0.5 * x * x)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def coordination(xyz, pairs, owner, n_out, codes, r0, d0, nn, mm, boxes, pbc, triclinic):
     """Sums of switching functions over atom pairs: ``out[:, owner[k]] += s(r_k)``.
 
@@ -211,7 +212,7 @@ def coordination(xyz, pairs, owner, n_out, codes, r0, d0, nn, mm, boxes, pbc, tr
     return out
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def min_distances(xyz, pairs, owner, n_out, boxes, pbc, triclinic):
     """Smallest distance (nm) over the pairs of each output ``owner[k]``; float32."""
     n_frames = xyz.shape[0]
@@ -234,7 +235,7 @@ def min_distances(xyz, pairs, owner, n_out, boxes, pbc, triclinic):
     return out
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def gyration_radii(xyz, atoms, offsets, boxes, pbc, triclinic):
     """Unweighted radius of gyration (nm) of atom groups ``atoms[offsets[g]:offsets[g+1]]``.
 
@@ -357,7 +358,7 @@ def _disp(xyz, f, i, j, pbc, triclinic, box, inv):
 _NO_INV = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def dihedral_columns(xyz, quartets, boxes, pbc, triclinic, out, col_angle, col_sin, col_cos):
     """Dihedrals written into ``out`` (float32, (n_frames, n_columns)) in place.
 
@@ -438,7 +439,7 @@ def _run_r_pbc(x, y, z, i, j0, n, box, inv, triclinic, buf):
         buf[m] = np.sqrt(dx * dx + dy * dy + dz * dz)
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def pair_columns(xyz, atoms, runs, inverse, boxes, pbc, triclinic, out):
     """Distances (nm) or, if ``inverse``, inverse distances (1/nm), in place into ``out``.
 
@@ -545,7 +546,7 @@ def _sum(buf, n):
     return s
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
 def coordination_columns(
     xyz, atoms, runs, codes, r0, d0, nn, mm, sum_cols, boxes, pbc, triclinic, out
 ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import mdtraj as md
 import numpy as np
@@ -281,6 +282,28 @@ class _Plan:
         return out
 
 
+_PLANS: dict[tuple, tuple[FeatureSpec, _Plan]] = {}
+_PLAN_CACHE_SIZE = 8
+
+
+def _plan(spec: FeatureSpec, n_atoms: int, atom_indices: np.ndarray | None) -> _Plan:
+    """The plan of ``spec`` for these atoms, built once and reused (specs are immutable).
+
+    Keyed by the spec object's identity; the cache keeps a reference to the spec so the
+    identity cannot be reused while the entry lives. The last few plans are kept.
+    """
+    selection = None if atom_indices is None else np.asarray(atom_indices, np.int64).tobytes()
+    key = (id(spec), n_atoms, selection)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    plan = _Plan(spec, n_atoms, atom_indices)
+    if len(_PLANS) >= _PLAN_CACHE_SIZE:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[key] = (spec, plan)
+    return plan
+
+
 def compute_frames(
     traj: md.Trajectory, spec: FeatureSpec, atom_indices: np.ndarray | None = None
 ) -> np.ndarray:
@@ -295,7 +318,38 @@ def compute_frames(
     atom_indices : ndarray of int, optional
         Full-system indices of the atoms in ``traj`` (a selection); None if all atoms.
     """
-    return _Plan(spec, traj.n_atoms, atom_indices).compute(traj)
+    return _plan(spec, traj.n_atoms, atom_indices).compute(traj)
+
+
+def _stream(source: TrajectorySet, index: int, plan: _Plan, worker, progress):
+    """Features of trajectory ``index`` of ``source``, and the times of its chunks."""
+    out = np.empty((source.n_frames[index], plan.n_features), dtype=np.float32)
+    filled = 0
+    stamps = []
+    pending = None  # (future, n_frames) of the chunk being computed
+
+    def finish():
+        if pending is not None:
+            pending[0].result()
+            if progress is not None:
+                progress(pending[1])
+
+    for chunk in source.iterchunks(index):
+        stamps.append(np.asarray(chunk.time, dtype=np.float64))
+        n = chunk.n_frames
+        if filled + n > out.shape[0]:  # more frames than counted: grow (rare)
+            finish()
+            pending = None
+            out = np.concatenate([out[:filled], plan.compute(chunk)])
+            if progress is not None:
+                progress(n)
+        else:  # computed straight into the result, no copy
+            future = worker.submit(plan.compute, chunk, out[filled : filled + n])
+            finish()
+            pending = (future, n)
+        filled += n
+    finish()
+    return out[:filled], stamps
 
 
 def featurize(
@@ -327,31 +381,18 @@ def featurize(
         source = [source]
     results: list[np.ndarray] = []
     if isinstance(source, TrajectorySet):
-        plan = _Plan(spec, source.topology.n_atoms, source.atom_indices)
-        for index in range(len(source.paths)):
-            expected = source.n_frames[index]
-            out = np.empty((expected, len(spec)), dtype=np.float32)
-            filled = 0
-            stamps = []
-            for chunk in source.iterchunks(index):
-                stamps.append(np.asarray(chunk.time, dtype=np.float64))
-                n = chunk.n_frames
-                if filled + n > out.shape[0]:  # more frames than counted: grow
-                    out = np.concatenate([out[:filled], plan.compute(chunk)])
-                else:  # compute straight into the result, no copy
-                    plan.compute(chunk, out[filled : filled + n])
-                filled += n
-                if progress is not None:
-                    progress(n)
-            results.append(out[:filled])
-            if times is not None:
-                times.append(np.concatenate(stamps) if stamps else np.empty(0))
+        plan = _plan(spec, source.topology.n_atoms, source.atom_indices)
+        # The kernels release the GIL: chunk k is computed on a worker thread while this
+        # thread reads chunk k+1 (mdtraj's readers hold the GIL), so compute overlaps I/O.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            for index in range(len(source.paths)):
+                out, stamps = _stream(source, index, plan, worker, progress)
+                results.append(out)
+                if times is not None:
+                    times.append(np.concatenate(stamps) if stamps else np.empty(0))
         return results
-    plans: dict[int, _Plan] = {}
     for traj in source:
-        if traj.n_atoms not in plans:
-            plans[traj.n_atoms] = _Plan(spec, traj.n_atoms, None)
-        block = plans[traj.n_atoms].compute(traj)
+        block = _plan(spec, traj.n_atoms, None).compute(traj)
         if progress is not None:
             progress(block.shape[0])
         results.append(block)
