@@ -195,6 +195,7 @@ class _Plan:
         def step(xyz, boxes, pbc, triclinic, out):
             _kernels.pair_columns(xyz, atoms, runs, inverse, boxes, pbc, triclinic, out)
 
+        step.runs = runs
         return step
 
     @staticmethod
@@ -248,6 +249,7 @@ class _Plan:
                 xyz, used, runs, codes, r0, d0, nn, mm, sum_cols, boxes, pbc, triclinic, out
             )
 
+        step.runs = runs
         return step
 
     @staticmethod
