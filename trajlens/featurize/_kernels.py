@@ -68,230 +68,8 @@ def _displacement(xyz, frame, i, j, pbc, triclinic, box, inv, out):
     out[2] = dz
 
 
-@njit(parallel=True, cache=True, nogil=True)
-def distances(xyz, pairs, boxes, pbc, triclinic):
-    """Distances (nm) between atom pairs; returns float32 of shape (n_frames, n_pairs)."""
-    n_frames = xyz.shape[0]
-    n_pairs = pairs.shape[0]
-    out = np.empty((n_frames, n_pairs), dtype=np.float32)
-    for f in prange(n_frames):
-        box = boxes[f] if pbc else boxes[0]
-        inv = np.empty((3, 3))
-        if pbc:
-            _invert3(box, inv)
-        d = np.empty(3)
-        for k in range(n_pairs):
-            _displacement(xyz, f, pairs[k, 0], pairs[k, 1], pbc, triclinic, box, inv, d)
-            out[f, k] = np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
-    return out
-
-
-@njit(parallel=True, cache=True, nogil=True)
-def dihedrals(xyz, quartets, boxes, pbc, triclinic):
-    """Dihedral angles (radians, in (-pi, pi]) of atom quartets, IUPAC sign convention.
-
-    Same definition as mdtraj and PLUMED's TORSION: with b1 = x1 - x0, b2 = x2 - x1,
-    b3 = x3 - x2, the angle is atan2(|b2| b1 . (b2 x b3), (b1 x b2) . (b2 x b3)).
-    Returns float32 of shape (n_frames, n_quartets).
-    """
-    n_frames = xyz.shape[0]
-    n_q = quartets.shape[0]
-    out = np.empty((n_frames, n_q), dtype=np.float32)
-    for f in prange(n_frames):
-        box = boxes[f] if pbc else boxes[0]
-        inv = np.empty((3, 3))
-        if pbc:
-            _invert3(box, inv)
-        b1 = np.empty(3)
-        b2 = np.empty(3)
-        b3 = np.empty(3)
-        for k in range(n_q):
-            _displacement(xyz, f, quartets[k, 0], quartets[k, 1], pbc, triclinic, box, inv, b1)
-            _displacement(xyz, f, quartets[k, 1], quartets[k, 2], pbc, triclinic, box, inv, b2)
-            _displacement(xyz, f, quartets[k, 2], quartets[k, 3], pbc, triclinic, box, inv, b3)
-            # c1 = b2 x b3, c2 = b1 x b2
-            c1x = b2[1] * b3[2] - b2[2] * b3[1]
-            c1y = b2[2] * b3[0] - b2[0] * b3[2]
-            c1z = b2[0] * b3[1] - b2[1] * b3[0]
-            c2x = b1[1] * b2[2] - b1[2] * b2[1]
-            c2y = b1[2] * b2[0] - b1[0] * b2[2]
-            c2z = b1[0] * b2[1] - b1[1] * b2[0]
-            nb2 = np.sqrt(b2[0] * b2[0] + b2[1] * b2[1] + b2[2] * b2[2])
-            p1 = (b1[0] * c1x + b1[1] * c1y + b1[2] * c1z) * nb2
-            p2 = c1x * c2x + c1y * c2y + c1z * c2z
-            out[f, k] = np.arctan2(p1, p2)
-    return out
-
-
-@njit(parallel=True, cache=True, nogil=True)
-def angles(xyz, triplets, boxes, pbc, triclinic):
-    """Angles (radians, in [0, pi]) at the middle atom of each triplet (a, b, c).
-
-    The angle between b->a and b->c, as atan2(|u x v|, u . v) (mdtraj's compute_angles,
-    PLUMED's ANGLE). Returns float32 of shape (n_frames, n_triplets).
-    """
-    n_frames = xyz.shape[0]
-    n_t = triplets.shape[0]
-    out = np.empty((n_frames, n_t), dtype=np.float32)
-    for f in prange(n_frames):
-        box = boxes[f] if pbc else boxes[0]
-        inv = np.empty((3, 3))
-        if pbc:
-            _invert3(box, inv)
-        u = np.empty(3)
-        v = np.empty(3)
-        for k in range(n_t):
-            _displacement(xyz, f, triplets[k, 1], triplets[k, 0], pbc, triclinic, box, inv, u)
-            _displacement(xyz, f, triplets[k, 1], triplets[k, 2], pbc, triclinic, box, inv, v)
-            cx = u[1] * v[2] - u[2] * v[1]
-            cy = u[2] * v[0] - u[0] * v[2]
-            cz = u[0] * v[1] - u[1] * v[0]
-            dot = u[0] * v[0] + u[1] * v[1] + u[2] * v[2]
-            out[f, k] = np.arctan2(np.sqrt(cx * cx + cy * cy + cz * cz), dot)
-    return out
-
-
-@njit(parallel=True, cache=True, nogil=True)
-def inverse_distances(xyz, pairs, boxes, pbc, triclinic):
-    """Inverse distances 1/r (nm^-1) between atom pairs; float32 (n_frames, n_pairs)."""
-    n_frames = xyz.shape[0]
-    n_pairs = pairs.shape[0]
-    out = np.empty((n_frames, n_pairs), dtype=np.float32)
-    for f in prange(n_frames):
-        box = boxes[f] if pbc else boxes[0]
-        inv = np.empty((3, 3))
-        if pbc:
-            _invert3(box, inv)
-        d = np.empty(3)
-        for k in range(n_pairs):
-            _displacement(xyz, f, pairs[k, 0], pairs[k, 1], pbc, triclinic, box, inv, d)
-            out[f, k] = 1.0 / np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
-    return out
-
-
-@njit(cache=True, inline="always")
-def _switch(r, code, r0, d0, nn, mm):
-    """PLUMED switching function s(r): 0 rational, 1 exp, 2 gaussian; 1 for r <= d0."""
-    x = (r - d0) / r0
-    if x <= 0.0:
-        return 1.0
-    if code == 0:
-        if abs(x - 1.0) < 1e-8:
-            # limit of (1 - x^n)/(1 - x^m) at x = 1, plus its first-order term
-            return nn / mm + 0.5 * nn * (nn - mm) / mm * (x - 1.0)
-        return (1.0 - x**nn) / (1.0 - x**mm)
-    if code == 1:
-        return np.exp(-x)
-    return np.exp(-0.5 * x * x)
-
-
-@njit(parallel=True, cache=True, nogil=True)
-def coordination(xyz, pairs, owner, n_out, codes, r0, d0, nn, mm, boxes, pbc, triclinic):
-    """Sums of switching functions over atom pairs: ``out[:, owner[k]] += s(r_k)``.
-
-    ``codes``, ``r0``, ``d0`` (nm), ``nn``, ``mm`` hold each output's switching function
-    (codes 0 rational, 1 exp, 2 gaussian). Returns float32 of shape (n_frames, n_out).
-    """
-    n_frames = xyz.shape[0]
-    n_pairs = pairs.shape[0]
-    out = np.empty((n_frames, n_out), dtype=np.float32)
-    for f in prange(n_frames):
-        box = boxes[f] if pbc else boxes[0]
-        inv = np.empty((3, 3))
-        if pbc:
-            _invert3(box, inv)
-        d = np.empty(3)
-        acc = np.zeros(n_out)
-        for k in range(n_pairs):
-            _displacement(xyz, f, pairs[k, 0], pairs[k, 1], pbc, triclinic, box, inv, d)
-            r = np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
-            o = owner[k]
-            acc[o] += _switch(r, codes[o], r0[o], d0[o], nn[o], mm[o])
-        for o in range(n_out):
-            out[f, o] = acc[o]
-    return out
-
-
-@njit(parallel=True, cache=True, nogil=True)
-def min_distances(xyz, pairs, owner, n_out, boxes, pbc, triclinic):
-    """Smallest distance (nm) over the pairs of each output ``owner[k]``; float32."""
-    n_frames = xyz.shape[0]
-    n_pairs = pairs.shape[0]
-    out = np.empty((n_frames, n_out), dtype=np.float32)
-    for f in prange(n_frames):
-        box = boxes[f] if pbc else boxes[0]
-        inv = np.empty((3, 3))
-        if pbc:
-            _invert3(box, inv)
-        d = np.empty(3)
-        best = np.full(n_out, np.inf)
-        for k in range(n_pairs):
-            _displacement(xyz, f, pairs[k, 0], pairs[k, 1], pbc, triclinic, box, inv, d)
-            r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
-            if r2 < best[owner[k]]:
-                best[owner[k]] = r2
-        for o in range(n_out):
-            out[f, o] = np.sqrt(best[o])
-    return out
-
-
-@njit(parallel=True, cache=True, nogil=True)
-def gyration_radii(xyz, atoms, offsets, boxes, pbc, triclinic):
-    """Unweighted radius of gyration (nm) of atom groups ``atoms[offsets[g]:offsets[g+1]]``.
-
-    With a box, each group is first made whole atom by atom (each atom placed at the minimum
-    image of its predecessor in the list), as PLUMED's GYRATION does. Returns float32 of
-    shape (n_frames, n_groups).
-    """
-    n_frames = xyz.shape[0]
-    n_g = offsets.shape[0] - 1
-    out = np.empty((n_frames, n_g), dtype=np.float32)
-    for f in prange(n_frames):
-        box = boxes[f] if pbc else boxes[0]
-        inv = np.empty((3, 3))
-        if pbc:
-            _invert3(box, inv)
-        d = np.empty(3)
-        for g in range(n_g):
-            start, stop = offsets[g], offsets[g + 1]
-            n = stop - start
-            pos = np.zeros((n, 3))
-            for k in range(1, n):
-                _displacement(
-                    xyz, f, atoms[start + k - 1], atoms[start + k], pbc, triclinic, box, inv, d
-                )
-                for c in range(3):
-                    pos[k, c] = pos[k - 1, c] + d[c]
-            mean = np.zeros(3)
-            for k in range(n):
-                for c in range(3):
-                    mean[c] += pos[k, c]
-            for c in range(3):
-                mean[c] /= n
-            s = 0.0
-            for k in range(n):
-                for c in range(3):
-                    s += (pos[k, c] - mean[c]) ** 2
-            out[f, g] = np.sqrt(s / n)
-    return out
-
-
-# ---------------------------------------------------------------------------------------
-# Planned kernels: write straight into the caller's feature matrix.
-#
-# ``core._Plan`` prepares, once per spec, the index arrays these kernels take: the output
-# column of every value (so no column is copied or reordered afterwards), sin/cos of
-# dihedrals fused into the dihedral kernel, and pairs grouped into *runs* (one atom i
-# against consecutive atoms j of a per-frame gather of the atoms used, written to
-# consecutive columns or summed into one). A run's inner loop is contiguous, so LLVM turns
-# it into SIMD code; without a box the distances are computed in float32 (the coordinates'
-# own precision: differences of float32 numbers, then one sqrt, about 2e-7 relative).
-# These kernels use numba's NumPy error model (a division by zero gives inf or nan instead
-# of a per-element ZeroDivisionError check, which would stop LLVM from vectorizing).
-# Frames are handled in blocks of ``_BLOCK`` per thread so that scratch arrays are
-# allocated once per block, not once per frame.
-# ---------------------------------------------------------------------------------------
-
+# Frames per block in kernels that need scratch arrays: allocated once per block of frames
+# (each thread takes whole blocks), not once per frame.
 _BLOCK = 64
 
 
@@ -356,6 +134,216 @@ def _disp(xyz, f, i, j, pbc, triclinic, box, inv):
 
 
 _NO_INV = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def distances(xyz, pairs, boxes, pbc, triclinic):
+    """Distances (nm) between atom pairs; returns float32 of shape (n_frames, n_pairs)."""
+    n_frames = xyz.shape[0]
+    n_pairs = pairs.shape[0]
+    out = np.empty((n_frames, n_pairs), dtype=np.float32)
+    for f in prange(n_frames):
+        box = boxes[f] if pbc else boxes[0]
+        inv = _inverse(box) if pbc else _NO_INV
+        for k in range(n_pairs):
+            dx, dy, dz = _disp(xyz, f, pairs[k, 0], pairs[k, 1], pbc, triclinic, box, inv)
+            out[f, k] = np.sqrt(dx * dx + dy * dy + dz * dz)
+    return out
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def dihedrals(xyz, quartets, boxes, pbc, triclinic):
+    """Dihedral angles (radians, in (-pi, pi]) of atom quartets, IUPAC sign convention.
+
+    Same definition as mdtraj and PLUMED's TORSION: with b1 = x1 - x0, b2 = x2 - x1,
+    b3 = x3 - x2, the angle is atan2(|b2| b1 . (b2 x b3), (b1 x b2) . (b2 x b3)).
+    Returns float32 of shape (n_frames, n_quartets).
+    """
+    n_frames = xyz.shape[0]
+    n_q = quartets.shape[0]
+    out = np.empty((n_frames, n_q), dtype=np.float32)
+    for f in prange(n_frames):
+        box = boxes[f] if pbc else boxes[0]
+        inv = _inverse(box) if pbc else _NO_INV
+        for k in range(n_q):
+            a0, a1, a2, a3 = quartets[k, 0], quartets[k, 1], quartets[k, 2], quartets[k, 3]
+            b1x, b1y, b1z = _disp(xyz, f, a0, a1, pbc, triclinic, box, inv)
+            b2x, b2y, b2z = _disp(xyz, f, a1, a2, pbc, triclinic, box, inv)
+            b3x, b3y, b3z = _disp(xyz, f, a2, a3, pbc, triclinic, box, inv)
+            # c1 = b2 x b3, c2 = b1 x b2
+            c1x = b2y * b3z - b2z * b3y
+            c1y = b2z * b3x - b2x * b3z
+            c1z = b2x * b3y - b2y * b3x
+            c2x = b1y * b2z - b1z * b2y
+            c2y = b1z * b2x - b1x * b2z
+            c2z = b1x * b2y - b1y * b2x
+            nb2 = np.sqrt(b2x * b2x + b2y * b2y + b2z * b2z)
+            p1 = (b1x * c1x + b1y * c1y + b1z * c1z) * nb2
+            p2 = c1x * c2x + c1y * c2y + c1z * c2z
+            out[f, k] = np.arctan2(p1, p2)
+    return out
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def angles(xyz, triplets, boxes, pbc, triclinic):
+    """Angles (radians, in [0, pi]) at the middle atom of each triplet (a, b, c).
+
+    The angle between b->a and b->c, as atan2(|u x v|, u . v) (mdtraj's compute_angles,
+    PLUMED's ANGLE). Returns float32 of shape (n_frames, n_triplets).
+    """
+    n_frames = xyz.shape[0]
+    n_t = triplets.shape[0]
+    out = np.empty((n_frames, n_t), dtype=np.float32)
+    for f in prange(n_frames):
+        box = boxes[f] if pbc else boxes[0]
+        inv = _inverse(box) if pbc else _NO_INV
+        for k in range(n_t):
+            a, b, c = triplets[k, 0], triplets[k, 1], triplets[k, 2]
+            ux, uy, uz = _disp(xyz, f, b, a, pbc, triclinic, box, inv)
+            vx, vy, vz = _disp(xyz, f, b, c, pbc, triclinic, box, inv)
+            cx = uy * vz - uz * vy
+            cy = uz * vx - ux * vz
+            cz = ux * vy - uy * vx
+            dot = ux * vx + uy * vy + uz * vz
+            out[f, k] = np.arctan2(np.sqrt(cx * cx + cy * cy + cz * cz), dot)
+    return out
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def inverse_distances(xyz, pairs, boxes, pbc, triclinic):
+    """Inverse distances 1/r (nm^-1) between atom pairs; float32 (n_frames, n_pairs)."""
+    n_frames = xyz.shape[0]
+    n_pairs = pairs.shape[0]
+    out = np.empty((n_frames, n_pairs), dtype=np.float32)
+    for f in prange(n_frames):
+        box = boxes[f] if pbc else boxes[0]
+        inv = _inverse(box) if pbc else _NO_INV
+        for k in range(n_pairs):
+            dx, dy, dz = _disp(xyz, f, pairs[k, 0], pairs[k, 1], pbc, triclinic, box, inv)
+            out[f, k] = 1.0 / np.sqrt(dx * dx + dy * dy + dz * dz)
+    return out
+
+
+@njit(cache=True, inline="always")
+def _switch(r, code, r0, d0, nn, mm):
+    """PLUMED switching function s(r): 0 rational, 1 exp, 2 gaussian; 1 for r <= d0."""
+    x = (r - d0) / r0
+    if x <= 0.0:
+        return 1.0
+    if code == 0:
+        if abs(x - 1.0) < 1e-8:
+            # limit of (1 - x^n)/(1 - x^m) at x = 1, plus its first-order term
+            return nn / mm + 0.5 * nn * (nn - mm) / mm * (x - 1.0)
+        return (1.0 - x**nn) / (1.0 - x**mm)
+    if code == 1:
+        return np.exp(-x)
+    return np.exp(-0.5 * x * x)
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def coordination(xyz, pairs, owner, n_out, codes, r0, d0, nn, mm, boxes, pbc, triclinic):
+    """Sums of switching functions over atom pairs: ``out[:, owner[k]] += s(r_k)``.
+
+    ``codes``, ``r0``, ``d0`` (nm), ``nn``, ``mm`` hold each output's switching function
+    (codes 0 rational, 1 exp, 2 gaussian). Returns float32 of shape (n_frames, n_out).
+    """
+    n_frames = xyz.shape[0]
+    n_pairs = pairs.shape[0]
+    out = np.empty((n_frames, n_out), dtype=np.float32)
+    n_blocks = (n_frames + _BLOCK - 1) // _BLOCK
+    for blk in prange(n_blocks):
+        acc = np.empty(n_out)
+        for f in range(blk * _BLOCK, min(n_frames, (blk + 1) * _BLOCK)):
+            box = boxes[f] if pbc else boxes[0]
+            inv = _inverse(box) if pbc else _NO_INV
+            acc[:] = 0.0
+            for k in range(n_pairs):
+                dx, dy, dz = _disp(xyz, f, pairs[k, 0], pairs[k, 1], pbc, triclinic, box, inv)
+                r = np.sqrt(dx * dx + dy * dy + dz * dz)
+                o = owner[k]
+                acc[o] += _switch(r, codes[o], r0[o], d0[o], nn[o], mm[o])
+            for o in range(n_out):
+                out[f, o] = acc[o]
+    return out
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def min_distances(xyz, pairs, owner, n_out, boxes, pbc, triclinic):
+    """Smallest distance (nm) over the pairs of each output ``owner[k]``; float32."""
+    n_frames = xyz.shape[0]
+    n_pairs = pairs.shape[0]
+    out = np.empty((n_frames, n_out), dtype=np.float32)
+    n_blocks = (n_frames + _BLOCK - 1) // _BLOCK
+    for blk in prange(n_blocks):
+        best = np.empty(n_out)
+        for f in range(blk * _BLOCK, min(n_frames, (blk + 1) * _BLOCK)):
+            box = boxes[f] if pbc else boxes[0]
+            inv = _inverse(box) if pbc else _NO_INV
+            best[:] = np.inf
+            for k in range(n_pairs):
+                dx, dy, dz = _disp(xyz, f, pairs[k, 0], pairs[k, 1], pbc, triclinic, box, inv)
+                r2 = dx * dx + dy * dy + dz * dz
+                if r2 < best[owner[k]]:
+                    best[owner[k]] = r2
+            for o in range(n_out):
+                out[f, o] = np.sqrt(best[o])
+    return out
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def gyration_radii(xyz, atoms, offsets, boxes, pbc, triclinic):
+    """Unweighted radius of gyration (nm) of atom groups ``atoms[offsets[g]:offsets[g+1]]``.
+
+    With a box, each group is first made whole atom by atom (each atom placed at the minimum
+    image of its predecessor in the list), as PLUMED's GYRATION does. Returns float32 of
+    shape (n_frames, n_groups).
+    """
+    n_frames = xyz.shape[0]
+    n_g = offsets.shape[0] - 1
+    out = np.empty((n_frames, n_g), dtype=np.float32)
+    for f in prange(n_frames):
+        box = boxes[f] if pbc else boxes[0]
+        inv = np.empty((3, 3))
+        if pbc:
+            _invert3(box, inv)
+        d = np.empty(3)
+        for g in range(n_g):
+            start, stop = offsets[g], offsets[g + 1]
+            n = stop - start
+            pos = np.zeros((n, 3))
+            for k in range(1, n):
+                _displacement(
+                    xyz, f, atoms[start + k - 1], atoms[start + k], pbc, triclinic, box, inv, d
+                )
+                for c in range(3):
+                    pos[k, c] = pos[k - 1, c] + d[c]
+            mean = np.zeros(3)
+            for k in range(n):
+                for c in range(3):
+                    mean[c] += pos[k, c]
+            for c in range(3):
+                mean[c] /= n
+            s = 0.0
+            for k in range(n):
+                for c in range(3):
+                    s += (pos[k, c] - mean[c]) ** 2
+            out[f, g] = np.sqrt(s / n)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Planned kernels: write straight into the caller's feature matrix.
+#
+# ``core._Plan`` prepares, once per spec, the index arrays these kernels take: the output
+# column of every value (so no column is copied or reordered afterwards), sin/cos of
+# dihedrals fused into the dihedral kernel, and pairs grouped into *runs* (one atom i
+# against consecutive atoms j of a per-frame gather of the atoms used, written to
+# consecutive columns or summed into one). A run's inner loop is contiguous, so LLVM turns
+# it into SIMD code; without a box the distances are computed in float32 (the coordinates'
+# own precision: differences of float32 numbers, then one sqrt, about 2e-7 relative).
+# These kernels use numba's NumPy error model (a division by zero gives inf or nan instead
+# of a per-element ZeroDivisionError check, which would stop LLVM from vectorizing).
+# ---------------------------------------------------------------------------------------
 
 
 @njit(parallel=True, cache=True, nogil=True, error_model="numpy")
