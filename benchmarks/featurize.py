@@ -24,7 +24,9 @@ Data
   ``(1 - x^6) / (1 - x^12)``); for the coordination number it works in chunks of 250
   frames so that its distance matrix fits in memory.
 * Alanine dipeptide (the bundled 10,000-frame run, 22 atoms) tiled M times (default 10):
-  phi/psi as sin/cos, where per-call and per-frame overheads dominate.
+  phi/psi as sin/cos, where per-call and per-frame overheads dominate; and, for the kinds
+  without a planned kernel, 100 angles, the radius of gyration and the ACE-NME closest
+  heavy-atom distance.
 * I/O floor: the tiled AdK frames are written to a temporary XTC file; trajlens featurizes
   straight from it (``open_trajectories`` + ``featurize``, chunks of 250 frames, 10 MB of
   coordinates each) and the time is compared with mdtraj's bare read of the same file in
@@ -45,9 +47,12 @@ import numba
 import numpy as np
 
 from trajlens.featurize import (
+    angles,
     backbone_dihedrals,
     coordination,
     featurize,
+    radius_of_gyration,
+    residue_min_distances,
     selection_pair_distances,
 )
 from trajlens.featurize.core import _Plan
@@ -144,6 +149,10 @@ def main() -> None:
     lid_nmp = np.array([(i, j) for i in lid for j in nmp], dtype=np.int64)
     ala2_spec = backbone_dihedrals(ala2.topology, ["phi", "psi"])
     ala2_quartets = phi_psi_quartets(ala2_spec)
+    heavy = ala2.topology.select("not element H")
+    triplets = np.array(
+        [t for t in itertools.permutations(heavy, 3) if t[0] < t[2]][:100], dtype=np.int64
+    )
 
     rows = [
         (
@@ -181,6 +190,24 @@ def main() -> None:
             ala2,
             ala2_spec,
             lambda: mdtraj_phi_psi(ala2, ala2_quartets, True),
+        ),
+        (
+            f"ala2 angles ({len(triplets)})",
+            ala2,
+            angles(triplets),
+            lambda: md.compute_angles(ala2, triplets, periodic=False),
+        ),
+        (
+            "ala2 radius of gyration",
+            ala2,
+            radius_of_gyration(range(ala2.n_atoms)),
+            lambda: md.compute_rg(ala2),
+        ),
+        (
+            "ala2 residue min distance (ACE-NME)",
+            ala2,
+            residue_min_distances(ala2.topology, [(0, 2)]),
+            lambda: md.compute_contacts(ala2, [[0, 2]], scheme="closest-heavy", periodic=False),
         ),
     ]
 

@@ -386,6 +386,25 @@ def dihedral_columns(xyz, quartets, boxes, pbc, triclinic, out, col_angle, col_s
                     out[f, col_cos[k]] = c
 
 
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
+def angle_columns(xyz, triplets, boxes, pbc, triclinic, out, cols):
+    """Angles (radians, as :func:`angles`) written into column ``cols[k]`` of ``out``."""
+    n_frames = xyz.shape[0]
+    n_t = triplets.shape[0]
+    for f in prange(n_frames):
+        box = boxes[f] if pbc else boxes[0]
+        inv = _inverse(box) if pbc else _NO_INV
+        for k in range(n_t):
+            a, b, c = triplets[k, 0], triplets[k, 1], triplets[k, 2]
+            ux, uy, uz = _disp(xyz, f, b, a, pbc, triclinic, box, inv)
+            vx, vy, vz = _disp(xyz, f, b, c, pbc, triclinic, box, inv)
+            cx = uy * vz - uz * vy
+            cy = uz * vx - ux * vz
+            cz = ux * vy - uy * vx
+            dot = ux * vx + uy * vy + uz * vz
+            out[f, cols[k]] = np.arctan2(np.sqrt(cx * cx + cy * cy + cz * cz), dot)
+
+
 @njit(cache=True, inline="always")
 def _gather(xyz, f, atoms, x, y, z):
     for a in range(atoms.shape[0]):

@@ -137,9 +137,9 @@ class _Plan:
 
     Each step is a callable ``step(xyz, boxes, pbc, triclinic, out)`` that fills its
     columns of ``out`` (float32, (n_frames, n_features)) in place. Dihedrals (with their
-    sin/cos), distances, inverse distances and coordination have planned kernels that
-    write their columns directly; other kinds are computed by :func:`_compute_kind` and
-    copied into their columns.
+    sin/cos), angles, distances, inverse distances and coordination have planned kernels
+    that write their columns directly; other kinds (and transforms of kinds other than
+    dihedrals) are computed by :func:`_compute_kind` and copied into their columns.
     """
 
     def __init__(self, spec: FeatureSpec, n_atoms: int, atom_indices: np.ndarray | None):
@@ -167,6 +167,8 @@ class _Plan:
                 self.steps.append(self._dihedral_step(atoms, cols))
             elif kind in _PAIR_KINDS and plain:
                 self.steps.append(self._pair_step(atoms, cols, _PAIR_KINDS[kind]))
+            elif kind == "angle" and plain:
+                self.steps.append(self._angle_step(atoms, cols))
             elif kind == "coordination" and plain:
                 self.steps.append(self._coordination_step(qs, atoms, cols))
             else:
@@ -182,6 +184,16 @@ class _Plan:
 
         def step(xyz, boxes, pbc, triclinic, out):
             _kernels.dihedral_columns(xyz, quartets, boxes, pbc, triclinic, out, *wanted.values())
+
+        return step
+
+    @staticmethod
+    def _angle_step(triplets, cols) -> Callable:
+        triplets = np.ascontiguousarray(triplets, dtype=np.int64)
+        cols = np.array([c[0][0] for c in cols], dtype=np.int64)
+
+        def step(xyz, boxes, pbc, triclinic, out):
+            _kernels.angle_columns(xyz, triplets, boxes, pbc, triclinic, out, cols)
 
         return step
 
