@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import mdtraj as md
+import numba
 import numpy as np
 
 from trajlens.exceptions import InputError
@@ -398,7 +399,13 @@ def featurize(
         plan = _plan(spec, source.topology.n_atoms, source.atom_indices)
         # The kernels release the GIL: chunk k is computed on a worker thread while this
         # thread reads chunk k+1 (mdtraj's readers hold the GIL), so compute overlaps I/O.
-        with ThreadPoolExecutor(max_workers=1) as worker:
+        # The reader keeps one core: the worker's kernels use one thread fewer (numba's
+        # thread count is per calling thread), which also spares idle OpenMP threads
+        # spinning against the reader.
+        threads = max(1, numba.get_num_threads() - 1)
+        with ThreadPoolExecutor(
+            1, initializer=numba.set_num_threads, initargs=(threads,)
+        ) as worker:
             for index in range(len(source.paths)):
                 out, stamps = _stream(source, index, plan, worker, progress)
                 results.append(out)
