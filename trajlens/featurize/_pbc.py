@@ -1,7 +1,7 @@
-"""Minimum-image helpers shared by the structure and environment kernels (numba, inlined).
+"""Minimum-image helpers shared by all feature kernels (numba, inlined).
 
-The same convention as ``_kernels._displacement``: wrap the fractional displacement into
-[-0.5, 0.5), then, for a skewed cell, search the 27 neighbouring images for a shorter one.
+Wrap the fractional displacement into [-0.5, 0.5), then, for a skewed cell, search the 27
+neighbouring images for a shorter one.
 """
 
 from __future__ import annotations
