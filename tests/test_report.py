@@ -80,7 +80,7 @@ def project_out(ala2_short, tmp_path_factory):
     return out, result
 
 
-FIGURES = ("fes", "projection", "projection_basins", "projection_time")
+FIGURES = ("fes", "projection", "projection_basins", "projection_time", "ranking")
 
 
 def test_report_is_self_contained_with_every_section(project_out):
@@ -105,20 +105,38 @@ def test_report_is_self_contained_with_every_section(project_out):
     # basins with error bars: one row per basin, "±" where blocks gave an error
     assert text.count("<tr><td>") >= len(result.basins)
     assert "±" in text
-    # optional sections are absent when the result has nothing for them
-    assert "Dendrogram" not in text and "CV ranking" not in text
+    # the CV ranking (two or more basins): figure, table of the top rows and ranking.csv
+    assert "<h2>CV ranking</h2>" in text
+    rows = (out / "ranking.csv").read_text().splitlines()
+    assert rows[0].startswith("rank,feature,") and len(rows) == 1 + len(result.spec)
+    assert f"<td>{rows[1].split(',')[1]}</td>" in text  # the best feature is in the table
+    # optional sections are absent when the result has nothing for them (HDBSCAN: no tree)
+    assert "Dendrogram" not in text
 
 
 def test_optional_sections_appear_when_present(tmp_path):
+    from trajlens.cvs import rank_features
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1], 100)
+    X = np.column_stack([labels + 0.1 * rng.normal(size=200), rng.normal(size=200)])
     extras = SimpleNamespace(
         linkage_matrix=np.array([[0, 1, 0.5, 2], [2, 3, 1.0, 2], [4, 5, 2.0, 4]], dtype=float),
-        cv_ranking={"cv": ["phi", "psi"], "score": [0.9, 0.4]},
+        ranking=rank_features(X, labels, ["phi", "noise"], scores=("fisher", "hlda")),
     )
     sections, written = report.optional_sections(extras, tmp_path)
-    assert set(written) == {"dendrogram.png", "dendrogram.svg"}
+    assert set(written) == {
+        "dendrogram.png",
+        "dendrogram.svg",
+        "ranking.png",
+        "ranking.svg",
+        "ranking.csv",
+    }
     assert [h for h, _ in sections] == ["Dendrogram", "CV ranking"]
-    assert (tmp_path / "dendrogram.png").is_file() and (tmp_path / "dendrogram.svg").is_file()
-    assert "<td>phi</td>" in sections[1][1] and "<td>0.9</td>" in sections[1][1]
+    for name in written:
+        assert (tmp_path / name).is_file()
+    # the separating feature ranks first, above the noise
+    assert sections[1][1].index("<td>phi</td>") < sections[1][1].index("<td>noise</td>")
     assert report.optional_sections(object(), tmp_path) == ([], {})
 
 
@@ -229,3 +247,15 @@ def test_notebook_repr_renders_in_chromium(project_out, tmp_path):
     page.write_text(report.render("repr", [("Result", result._repr_html_())]))
     errors, sizes = browser_problems(page)
     assert errors == [] and len(sizes) == 1 and min(sizes[0]) > 100
+
+
+def test_hierarchical_clustering_puts_its_dendrogram_in_the_report(ala2_short, tmp_path):
+    xtc, pdb = ala2_short
+    out = tmp_path / "hier"
+    result = run_project(
+        [xtc], pdb, out=out, cluster="hierarchical", cluster_params={"n_clusters": 3}
+    )
+    assert result.linkage_matrix is not None and result.linkage_matrix.shape[1] == 4
+    text = (out / "report.html").read_text()
+    assert "<h2>Dendrogram</h2>" in text
+    assert (out / "dendrogram.png").is_file() and (out / "dendrogram.svg").is_file()

@@ -18,7 +18,7 @@ import numpy as np
 
 from trajlens import __version__
 from trajlens.cluster import HDBSCAN
-from trajlens.cvs import linear_cv_input
+from trajlens.cvs import FeatureRanking, linear_cv_input, rank_features
 from trajlens.cvs.plumed import basin_comments
 from trajlens.exceptions import InputError
 from trajlens.featurize import (
@@ -144,6 +144,10 @@ class ProjectResult:
     #: φ/ψ in radians with ``fes_on="dihedrals"``).
     fes_coords: np.ndarray | None = None
     fes_parameters: dict = field(default_factory=dict)
+    #: The features ranked for separating the basins (None with fewer than two basins).
+    ranking: FeatureRanking | None = None
+    #: SciPy linkage of the landmarks when the clustering is hierarchical (the dendrogram).
+    linkage_matrix: np.ndarray | None = None
 
     @property
     def frame_index(self) -> tuple[np.ndarray, np.ndarray]:
@@ -375,6 +379,17 @@ def compute_project(
         reps = medoids(np.concatenate(features), basins.frame_labels, random_state=random_state)
         for basin, rep in zip(basins.basins, reps, strict=True):
             basin.representative = int(rep)
+    ranking = None
+    if sum(b.n_frames >= 2 for b in basins.basins) >= 2:
+        with reporter.step("Ranking the features"):
+            lengths = np.cumsum([len(f) for f in features])[:-1]
+            ranking = rank_features(
+                features,
+                np.split(basins.frame_labels, lengths),
+                spec,
+                by="hlda",
+                random_state=random_state,
+            )
     used_blocks = n_blocks if 2 <= n_blocks <= coords.shape[0] else 0
     fes_params = fes_parameters(
         surface,
@@ -409,6 +424,8 @@ def compute_project(
         method=method,
         fes_coords=fes_coords,
         fes_parameters=fes_params,
+        ranking=ranking,
+        linkage_matrix=getattr(clusters, "linkage_matrix_", None),
     )
 
 

@@ -215,7 +215,8 @@ def optional_sections(result, folder: Path) -> tuple[list[tuple[str, str]], dict
     """Sections shown only when the result has them: a dendrogram or a CV ranking.
 
     Looks for ``linkage_matrix`` (an (n-1, 4) SciPy linkage, drawn as a dendrogram) and
-    ``cv_ranking`` (a dict column -> values, shown as a table) on ``result``.
+    ``ranking`` (a :class:`~trajlens.cvs.FeatureRanking`: figure, top rows and
+    ``ranking.csv``) on ``result``.
     """
     from matplotlib.figure import Figure as MplFigure
 
@@ -229,11 +230,31 @@ def optional_sections(result, folder: Path) -> tuple[list[tuple[str, str]], dict
         f = save_figure(fig, folder, "dendrogram", "dendrogram of the clustering")
         sections.append(("Dendrogram", figure_html([f])))
         written.update({"dendrogram.png": f.caption, "dendrogram.svg": f.caption})
-    ranking = getattr(result, "cv_ranking", None)
-    if ranking:
-        header = list(ranking)
-        rows = [list(r) for r in zip(*(list(v) for v in ranking.values()), strict=True)]
-        sections.append(("CV ranking", table_html(header, rows)))
+    ranking = getattr(result, "ranking", None)
+    if ranking is not None:
+        n = min(15, len(ranking.order))
+        fig = MplFigure(figsize=(6.0, 0.3 * n + 1.4), layout="constrained")
+        plot.feature_ranking(ranking, ax=fig.add_subplot(), n=n)
+        caption = f"top features for separating the basins (sorted by {ranking.by})"
+        f = save_figure(fig, folder, "ranking", caption)
+        ranking.to_csv(folder / "ranking.csv")
+        table = ranking.to_table()
+        header = list(table)
+        rows = [
+            [
+                *(table[k][i] for k in header[:2]),
+                *(f"{table[k][i]:.3g}" for k in header[2:]),
+            ]
+            for i in range(n)
+        ]
+        sections.append(("CV ranking", figure_html([f]) + table_html(header, rows)))
+        written.update(
+            {
+                "ranking.png": f.caption,
+                "ranking.svg": f.caption,
+                "ranking.csv": "every feature's scores for separating the basins, best first",
+            }
+        )
     return sections, written
 
 
