@@ -235,3 +235,42 @@ def test_plumed_lines_evaluate_to_the_features(argon_fcc):
     ours = featurize(t, spec)[0]
     for k, label in enumerate(labels):
         np.testing.assert_allclose(ours[:, k], plumed[label], rtol=1e-5, err_msg=label)
+
+
+@pytest.mark.parametrize("system", ["ala2", "adk"])
+def test_environment_kinds_on_molecules_match_twins(system, request):
+    """The same kinds on the non-periodic molecules (alanine dipeptide's heavy atoms, the
+    AdK protein's Cα atoms): no box, so plain distances, against the NumPy twins."""
+    t = request.getfixturevalue("ala2_short" if system == "ala2" else "adk")
+    if system == "ala2":
+        import mdtraj as md
+
+        xtc, pdb = t
+        t = md.load(str(xtc), top=str(pdb))[::50]
+        atoms = [int(a) for a in t.topology.select("not element H")]
+        r0, eta, rs, rc = 0.2, 20.0, 0.25, 0.45  # nm: bonded and 1-3 neighbours
+    else:
+        t = t[::4]
+        atoms = [int(a) for a in t.topology.select("name CA")]
+        r0, eta, rs, rc = 0.5, 4.0, 0.55, 0.9  # nm: Cα neighbours along and across chains
+    t.unitcell_vectors = None
+    centers = atoms[:: max(1, len(atoms) // 6)]
+    spec = (
+        coordination_numbers(centers, atoms, r0=r0)
+        + steinhardt(centers, atoms, 6, r0=r0)
+        + symmetry_functions_g2(centers, atoms, eta=eta, rs=rs, rc=rc)
+        + symmetry_functions_g4(centers, atoms, eta=eta, zeta=2.0, lam=1.0, rc=rc)
+    )
+    ours = featurize(t, spec)[0]
+    n = len(centers)
+    for k, c in enumerate(centers):
+        cols = ours[:, [k, n + k, 2 * n + k, 3 * n + k]]
+        refs = [
+            renv.coordination_number(t.xyz, c, atoms, r0=r0),
+            renv.steinhardt(t.xyz, c, atoms, 6, r0=r0),
+            renv.symmetry_g2(t.xyz, c, atoms, eta, rs, rc),
+            renv.symmetry_g4(t.xyz, c, atoms, eta, 2.0, 1.0, rc),
+        ]
+        for j, ref in enumerate(refs):
+            np.testing.assert_allclose(cols[:, j], ref, rtol=1e-5, atol=1e-7)
+    assert np.all(ours[:, :n] > 0.5)  # every centre has neighbours within the switch
