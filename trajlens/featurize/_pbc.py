@@ -11,30 +11,31 @@ from numba import njit
 
 
 @njit(cache=True, inline="always")
-def invert3(m, out):
-    """out = inverse of the 3x3 matrix m (float64)."""
-    a, b, c = m[0, 0], m[0, 1], m[0, 2]
-    d, e, f = m[1, 0], m[1, 1], m[1, 2]
-    g, h, i = m[2, 0], m[2, 1], m[2, 2]
+def inverse(box):
+    """Inverse of a (3, 3) box matrix as a 9-tuple (row-major)."""
+    a, b, c = box[0, 0], box[0, 1], box[0, 2]
+    d, e, f = box[1, 0], box[1, 1], box[1, 2]
+    g, h, i = box[2, 0], box[2, 1], box[2, 2]
     det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
-    out[0, 0] = (e * i - f * h) / det
-    out[0, 1] = (c * h - b * i) / det
-    out[0, 2] = (b * f - c * e) / det
-    out[1, 0] = (f * g - d * i) / det
-    out[1, 1] = (a * i - c * g) / det
-    out[1, 2] = (c * d - a * f) / det
-    out[2, 0] = (d * h - e * g) / det
-    out[2, 1] = (b * g - a * h) / det
-    out[2, 2] = (a * e - b * d) / det
+    return (
+        (e * i - f * h) / det,
+        (c * h - b * i) / det,
+        (b * f - c * e) / det,
+        (f * g - d * i) / det,
+        (a * i - c * g) / det,
+        (c * d - a * f) / det,
+        (d * h - e * g) / det,
+        (b * g - a * h) / det,
+        (a * e - b * d) / det,
+    )
 
 
 @njit(cache=True, inline="always")
-def min_image(d, box, inv, triclinic):
-    """Replace the displacement d (float64 (3,)) by its minimum image; box rows are vectors."""
-    dx, dy, dz = d[0], d[1], d[2]
-    s0 = dx * inv[0, 0] + dy * inv[1, 0] + dz * inv[2, 0]
-    s1 = dx * inv[0, 1] + dy * inv[1, 1] + dz * inv[2, 1]
-    s2 = dx * inv[0, 2] + dy * inv[1, 2] + dz * inv[2, 2]
+def image(dx, dy, dz, box, inv, triclinic):
+    """Minimum image of the float64 displacement (dx, dy, dz); see the module docstring."""
+    s0 = dx * inv[0] + dy * inv[3] + dz * inv[6]
+    s1 = dx * inv[1] + dy * inv[4] + dz * inv[7]
+    s2 = dx * inv[2] + dy * inv[5] + dz * inv[8]
     s0 -= np.floor(s0 + 0.5)
     s1 -= np.floor(s1 + 0.5)
     s2 -= np.floor(s2 + 0.5)
@@ -55,6 +56,24 @@ def min_image(d, box, inv, triclinic):
                         best = r2
                         bx, by, bz = tx, ty, tz
         dx, dy, dz = bx, by, bz
-    d[0] = dx
-    d[1] = dy
-    d[2] = dz
+    return dx, dy, dz
+
+
+@njit(cache=True, inline="always")
+def invert3(m, out):
+    """out = inverse of the 3x3 matrix m (float64)."""
+    t = inverse(m)
+    for k in range(9):
+        out[k // 3, k % 3] = t[k]
+
+
+@njit(cache=True, inline="always")
+def min_image(d, box, inv, triclinic):
+    """Replace the displacement d (float64 (3,)) by its minimum image; box rows are vectors,
+    ``inv`` the (3, 3) inverse of ``box``."""
+    t = (
+        inv[0, 0], inv[0, 1], inv[0, 2],
+        inv[1, 0], inv[1, 1], inv[1, 2],
+        inv[2, 0], inv[2, 1], inv[2, 2],
+    )  # fmt: skip
+    d[0], d[1], d[2] = image(d[0], d[1], d[2], box, t, triclinic)
