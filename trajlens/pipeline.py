@@ -313,14 +313,15 @@ def write_outputs(
 
     X = np.concatenate(result.features)
     angles = basin_angles(result.spec, X, result.basins, coords[:, :2])
+    prefix = COLUMN_PREFIX[result.method]  # pc, tic, mds, sm, umap: as in colvar.dat
     header = [
         "basin",
         "population",
         "free_energy_kJmol",
         "barrier_kJmol",
         "n_frames",
-        "pc1_min",
-        "pc2_min",
+        f"{prefix}1_min",
+        f"{prefix}2_min",
         "F_min_kJmol",
         "rep_traj",
         "rep_frame",
