@@ -29,6 +29,11 @@ that g++ 12 rejects). With ``--dimred`` it is run on the same landmarks, weights
 and sigmoids as its ``utils/sketch-map.sh`` does: iterative metric MDS (``-preopt 100``),
 then sketch-map with the pointwise global search (``-grid gw,21,201 -gopt 3``, gw 1.2x the
 MDS map's radius). dimred is serial; its time is the children's user+sys CPU time (and wall).
+
+On a shared, oversubscribed machine run it as ``OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=passive
+python benchmarks/sketchmap.py``: spinning OpenBLAS and OpenMP (numba) worker threads otherwise
+cost several times the work itself (seen: 113 s wall / 77 s CPU against 21 s / 14.5 s for the
+same 1,000-landmark map fit at load 3.5 on 2 cores, identical stress).
 """
 
 from __future__ import annotations
