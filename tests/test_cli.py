@@ -69,6 +69,7 @@ def test_example_finds_c7eq_and_c5(example_run):
     for name, (phi, psi) in {"C7eq": (-80, 70), "C5": (-150, 155)}.items():
         dist = [max(angular_distance(p, phi), angular_distance(q, psi)) for p, q in centres]
         assert min(dist) < 25, f"{name} not found among {centres}"
+    assert "pc1_min" in rows[0] and "pc2_min" in rows[0]  # PCA's columns are pc1, pc2
     pops = [float(r["population"]) for r in rows]
     assert pops == sorted(pops, reverse=True) and 0.9 < sum(pops) <= 1.0 + 1e-9
 

@@ -577,13 +577,18 @@ def write_outputs(
     angles = basin_angles(result.spec, X, result.basins, fes_coords)
     unit = result.surface.units.replace("/", "")  # kJmol (default), kcalmol or kT
     on_angles = any(result.surface.is_periodic)  # --fes-on dihedrals: minima in radians
+    prefix = COLUMN_PREFIX[result.method]  # pc, tic, mds, sm, umap: as in colvar.dat
     header = [
         "basin",
         "population",
         f"free_energy_{unit}",
         f"barrier_{unit}",
         "n_frames",
-        *([f"{n}_min_rad" for n in result.surface.labels] if on_angles else ["pc1_min", "pc2_min"]),
+        *(
+            [f"{n}_min_rad" for n in result.surface.labels]
+            if on_angles
+            else [f"{prefix}1_min", f"{prefix}2_min"]
+        ),
         f"F_min_{unit}",
         "rep_traj",
         "rep_frame",

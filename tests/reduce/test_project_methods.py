@@ -21,6 +21,10 @@ def test_project_method(tmp_path, method, prefix, plumed):
     coords = np.c_[colvar[f"{prefix}1"], colvar[f"{prefix}2"]]
     assert coords.shape == (1000, 2) and np.all(np.isfinite(coords)) and coords.std() > 0
     assert (out / "plumed.dat").exists() == plumed
+    # basins.csv names the map's minima by the method's columns (tic1_min, sm1_min, ...)
+    header = (out / "basins.csv").read_text().splitlines()[0].split(",")
+    assert f"{prefix}1_min" in header and f"{prefix}2_min" in header
+    assert not any(h.startswith("pc") for h in header)
     model = np.load(out / "projection.npz")
     assert str(model["method"]) == method
     if method == "tica":

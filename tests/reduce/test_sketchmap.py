@@ -27,16 +27,20 @@ def test_sigmoid_definition():
         )  # fmt: skip
 
 
-@pytest.mark.parametrize("mix", [0.0, 0.3])
-def test_stress_and_gradient_match_reference(mix):
+@pytest.mark.parametrize(
+    ("mix", "low"),
+    # (1, 2, 8): the squared-distance fast path; (1, 3, 5) and sigma 0: the general one
+    [(0.0, LOW), (0.3, LOW), (0.0, (1.0, 3.0, 5.0)), (0.3, (1.0, 3.0, 5.0)), (1.0, (0, 1, 1))],
+)
+def test_stress_and_gradient_match_reference(mix, low):
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(40, 5))
+    X = rng.normal(size=(41, 5))  # odd: the middle row of the paired-row blocks is used once
     D = pairwise_distances(X, X)
     FD = _kernels.sigmoid(D, *HIGH)
-    Y = rng.normal(size=(40, 2))
-    w = rng.uniform(0.5, 2, 40)
-    s, g = _kernels.stress_grad(Y, D, FD, w, *LOW, mix)
-    assert s == pytest.approx(_reference.stress(Y, D, FD, w, *LOW, mix), rel=1e-12)
+    Y = rng.normal(size=(41, 2))
+    w = rng.uniform(0.5, 2, 41)
+    s, g = _kernels.stress_grad(Y, D, FD, w, *low, mix)
+    assert s == pytest.approx(_reference.stress(Y, D, FD, w, *low, mix), rel=1e-12)
     # central finite differences of the NumPy stress (h small against |Y| ~ 1)
     h = 1e-6
     num = np.zeros_like(Y)
@@ -46,11 +50,46 @@ def test_stress_and_gradient_match_reference(mix):
             Yp[i, k] += h
             Ym[i, k] -= h
             num[i, k] = (
-                _reference.stress(Yp, D, FD, w, *LOW, mix)
-                - _reference.stress(Ym, D, FD, w, *LOW, mix)
+                _reference.stress(Yp, D, FD, w, *low, mix)
+                - _reference.stress(Ym, D, FD, w, *low, mix)
             ) / (2 * h)
     np.testing.assert_allclose(g[:5], num[:5], rtol=1e-5, atol=1e-9)
-    assert sketchmap_stress(Y, D, w, HIGH, LOW, mix) == pytest.approx(s, rel=1e-12)
+    assert sketchmap_stress(Y, D, w, HIGH, low, mix) == pytest.approx(s, rel=1e-12)
+
+
+@pytest.mark.parametrize(("mix", "low"), [(0.0, LOW), (0.2, LOW), (0.0, (1.0, 3.0, 5.0))])
+def test_grid_search_matches_reference(mix, low):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(30, 4))
+    D = pairwise_distances(X, X)
+    FD = _kernels.sigmoid(D, *HIGH)
+    Y = rng.normal(size=(30, 2))
+    w = rng.uniform(0.5, 2, 30)
+    grid = np.array([[x, y] for x in np.linspace(-2, 2, 5) for y in np.linspace(-2, 2, 5)])
+    step = np.array([1.0, 1.0])
+    pos, best, cur = _kernels.grid_search(Y, D, FD, w, *low, mix, grid, step, 2, 3)
+    for i in range(30):
+        ref = [_reference.point_stress(g, Y, D[i], FD[i], w, *low, mix, skip=i) for g in grid]
+        cur_ref = _reference.point_stress(Y[i], Y, D[i], FD[i], w, *low, mix, skip=i)
+        assert cur[i] == pytest.approx(cur_ref, rel=1e-12)
+        # the reported value is the exact stress at the reported position, no worse than
+        # the best coarse node, and the position lies within one spacing of a coarse node
+        at = _reference.point_stress(pos[i], Y, D[i], FD[i], w, *low, mix, skip=i)
+        assert best[i] == pytest.approx(at, rel=1e-12)
+        assert best[i] <= min(ref) * (1 + 1e-12)
+        assert np.abs(grid - pos[i]).max(axis=1).min() <= 1.0 + 1e-12
+
+
+def test_farthest_point_sampling_kernel_matches_reference():
+    rng = np.random.default_rng(4)
+    X = rng.uniform(-4, 4, size=(400, 3))
+    period = np.array([2 * np.pi, 0.0, 2 * np.pi])
+    idx, assign, mind = _kernels.farthest_point_sampling(X, 40, period, 7)
+    ridx, rassign, rmind = _reference.farthest_point_sampling(X, 40, period, 7)
+    # the triangle-inequality pruning skips only frames that cannot change
+    np.testing.assert_array_equal(idx, ridx)
+    np.testing.assert_array_equal(assign, rassign)
+    np.testing.assert_allclose(mind, rmind, rtol=1e-12)
 
 
 def test_kernel_average_matches_reference():

@@ -35,7 +35,7 @@ def _match(ours, ref_model, data, ref_data=None):
     np.testing.assert_allclose(b * signs, a, atol=1e-6 * np.abs(a).max())
 
 
-@pytest.mark.parametrize("scaling", ["kinetic_map", None])
+@pytest.mark.parametrize("scaling", ["kinetic_map", "commute_map", None])
 def test_matches_deeptime_on_ar_process(ar_data, scaling):
     ref = DeeptimeTICA(lagtime=5, dim=3, scaling=scaling).fit(ar_data).fetch_model()
     ours = TICA(lag=5, n_components=3, scaling=scaling).fit(ar_data)
@@ -78,7 +78,7 @@ def test_nonreversible_and_commute_map(ar_data):
     np.testing.assert_allclose(nonrev.timescales_, ref.timescales()[:3], rtol=0.1)
     cm = TICA(lag=5, n_components=3, scaling="commute_map").fit(ar_data)
     none = TICA(lag=5, n_components=3, scaling=None).fit(ar_data)
-    t = cm.timescales_
+    t = 1 + cm.timescales_  # deeptime's t = 1 - lag / ln|lambda| (frames, dt = 1)
     expected = np.sqrt(0.5 * t * np.maximum(np.tanh(np.pi * (t - 5) / 5 + 1), 0) / 2)
     np.testing.assert_allclose(
         np.linalg.norm(cm.components_, axis=1) / np.linalg.norm(none.components_, axis=1),

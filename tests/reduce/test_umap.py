@@ -40,6 +40,18 @@ def test_deterministic_for_fixed_random_state(blobs):
     np.testing.assert_array_equal(a.transform(X[:50]), b.transform(X[:50]))
 
 
+def test_chunked_transform_is_deterministic_and_as_good(blobs):
+    X, _ = blobs
+    model = UMAP(n_landmarks=300, n_epochs=100, random_state=0).fit(X)
+    a = model.transform(X, chunk=500)  # 3 chunks of 400 frames
+    np.testing.assert_array_equal(a, model.transform(X, chunk=500))
+    # same 0.85 floor as the unchunked transform: chunks change the negative samples only
+    assert trustworthiness(X, a, n_neighbors=10) > 0.85
+    # a list in gives a list out, each array chunked on its own
+    parts = model.transform([X[:700], X[700:]], chunk=500)
+    assert [p.shape for p in parts] == [(700, 2), (500, 2)]
+
+
 def test_periodic_features_become_circles():
     x = np.array([[-np.pi + 0.01, 1.0], [np.pi - 0.01, 1.0]])
     Z = unwrap_periodic(x, np.array([2 * np.pi, 0.0]))

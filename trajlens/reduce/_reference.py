@@ -38,3 +38,27 @@ def stress(Y, D, FD, w, sigma, a, b, mix):
 def kernel_average(D, Y, lam):
     e = np.exp(-lam * (D - D.min(axis=1, keepdims=True)))
     return (e @ Y) / e.sum(axis=1, keepdims=True)
+
+
+def point_stress(y, Y, D, FD, w, sigma, a, b, mix, skip=-1):
+    """sum_{j != skip} w_j [(1-mix)(FD_j - f(|y - Y_j|))^2 + mix (D_j - |y - Y_j|)^2]."""
+    d = np.sqrt(((Y - y) ** 2).sum(-1))
+    terms = w * ((1 - mix) * (FD - sigmoid(d, sigma, a, b)) ** 2 + mix * (D - d) ** 2)
+    if skip >= 0:
+        terms[skip] = 0.0
+    return terms.sum()
+
+
+def farthest_point_sampling(X, n_select, period, start):
+    """Plain farthest-point sampling: indices, nearest chosen (position) and its distance."""
+    D = pairwise_distances(X, X, period)
+    idx = [start]
+    mind = D[start].copy()
+    assign = np.zeros(len(X), dtype=np.int64)
+    for m in range(1, n_select):
+        q = int(np.argmax(mind))
+        idx.append(q)
+        closer = D[q] < mind
+        mind[closer] = D[q][closer]
+        assign[closer] = m
+    return np.array(idx), assign, mind

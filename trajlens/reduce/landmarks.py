@@ -67,16 +67,14 @@ def pairwise_distances(X, Y, period=None, chunk: int = 20000) -> np.ndarray:
 
 def farthest_point_sampling(X, n_landmarks: int, period=None, start: int = 0) -> np.ndarray:
     """Indices (n_landmarks,) of frames chosen by farthest-point sampling from ``start``."""
+    return _fps(X, n_landmarks, period, start)[0]
+
+
+def _fps(X, n_landmarks: int, period, start: int):
+    """Farthest-point sampling: ``(indices, assignment (n,), distance to nearest (n,))``."""
     X = np.ascontiguousarray(X, dtype=np.float64)
     p = as_period(period, X.shape[1])
-    n = X.shape[0]
-    idx = np.empty(n_landmarks, dtype=np.int64)
-    mind = np.full(n, np.inf)
-    idx[0] = start
-    for k in range(1, n_landmarks):
-        _kernels.update_min_distance(X, X[idx[k - 1]], p, mind)
-        idx[k] = int(np.argmax(mind))
-    return idx
+    return _kernels.farthest_point_sampling(X, int(n_landmarks), p, int(start))
 
 
 def voronoi_weights(X, landmarks_X, period=None, weights=None) -> tuple[np.ndarray, np.ndarray]:
@@ -151,14 +149,17 @@ def select_landmarks(
     if m == n:
         idx = np.arange(n)
     elif method == "fps":
-        idx = farthest_point_sampling(X, m, period, start=int(rng.randint(n)))
+        idx, assign, _ = _fps(X, m, period, int(rng.randint(n)))
+        # farthest-point sampling already knows every frame's nearest landmark
+        vw = np.bincount(assign, weights=w, minlength=m).astype(np.float64)
+        return Landmarks(indices=idx, X=X[idx], weights=vw, assignment=assign)
     elif method == "random":
         p = None if w is None or w.sum() <= 0 else w / w.sum()
         idx = np.sort(rng.choice(n, size=m, replace=False, p=p))
     else:
         n_cand = min(n, max(m, int(np.sqrt(float(m) * n))))
-        cand = farthest_point_sampling(X, n_cand, period, start=int(rng.randint(n)))
-        cw, _ = voronoi_weights(X, X[cand], period, w)
+        cand, cassign, _ = _fps(X, n_cand, period, int(rng.randint(n)))
+        cw = np.bincount(cassign, weights=w, minlength=n_cand).astype(np.float64)
         prob = cw**gamma
         prob = prob / prob.sum() if prob.sum() > 0 else None
         if prob is not None and np.count_nonzero(prob) < m:

@@ -151,7 +151,8 @@ class TICA(LinearProjectionMixin, TransformerMixin, BaseEstimator):
         Symmetrised (reversible) covariance estimate; ``False`` for the non-reversible one.
     scaling : {"kinetic_map", "commute_map", None}, default "kinetic_map"
         Kinetic map scales the components by their eigenvalues (Noé & Clementi 2015);
-        commute map by sqrt(t_i/2) with timescales below the lag damped (Noé et al. 2016),
+        commute map by sqrt(t_i/2), t_i = 1 - lag/ln|lambda_i| in frames, with timescales
+        below the lag damped (Noé et al. 2016),
         as deeptime; None leaves unit-variance components.
     epsilon : float, default 1e-6
         Eigenvalue cut-off of C00 (directions with smaller variance are removed).
@@ -234,7 +235,10 @@ class TICA(LinearProjectionMixin, TransformerMixin, BaseEstimator):
         if self.scaling == "kinetic_map":
             V = V * lam[None, :]
         elif self.scaling == "commute_map":
-            reg = 0.5 * ts * np.maximum(np.tanh(np.pi * ((ts - self.lag) / self.lag) + 1), 0)
+            # deeptime's and PyEMMA's convention: t = 1 - lag / ln|lambda| (one frame more than
+            # the implied timescale), damped below the lag (Noé & Clementi 2016, sec. 2.5)
+            t = 1.0 + ts
+            reg = 0.5 * t * np.maximum(np.tanh(np.pi * ((t - self.lag) / self.lag) + 1), 0)
             V = V * np.sqrt(reg / 2)[None, :]
         self.mean_ = mx
         self.components_ = V.T

@@ -118,15 +118,25 @@ class UMAP(TransformerMixin, BaseEstimator):
         self.embedding_ = np.asarray(self.umap_.embedding_, dtype=np.float64)
         return self
 
-    def transform(self, X):
-        """Place frames with umap-learn's transform; a list in gives a list out (float64)."""
+    def transform(self, X, chunk: int = 50000):
+        """Place frames with umap-learn's transform; a list in gives a list out (float64).
+
+        Frames go to umap-learn in near-equal chunks of at most ``chunk`` rows (each array
+        of more than ``chunk`` rows is split into ceil(n / chunk) parts), which bounds the
+        memory (with fewer than 4,096 landmarks umap-learn computes the full distance matrix
+        of the frames to the landmarks) and keeps umap-learn's epoch count the same for
+        every chunk (30 epochs for batches of more than 10,000 frames, else 100). The result
+        is deterministic for a fixed ``random_state`` and ``chunk``; a frame's position
+        depends (slightly) on the other frames of its chunk, as in umap-learn.
+        """
         check_is_fitted(self)
         blocks, was_list = as_list(X)
         out = []
         for b in blocks:
             b = validate_data(self, b, reset=False, dtype=[np.float64, np.float32])
-            Z = unwrap_periodic(b, self._period)
-            out.append(np.asarray(self.umap_.transform(Z), dtype=np.float64))
+            parts = np.array_split(np.arange(len(b)), max(1, -(-len(b) // int(chunk))))
+            Y = [self.umap_.transform(unwrap_periodic(b[p], self._period)) for p in parts]
+            out.append(np.concatenate(Y).astype(np.float64, copy=False))
         return out if was_list else out[0]
 
     def fit_transform(self, X, y=None, weights=None):
