@@ -159,17 +159,20 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Build, minimise, equilibrate and run alanine dipeptide; write PDB and XTC."""
-    args = _parse_args(argv)
+def simulate(
+    top, positions, forcefield_files: Sequence[str], args: argparse.Namespace, pdb_path, xtc_path
+) -> float:
+    """Add hydrogens, minimise, equilibrate and run; write the minimised PDB and the XTC.
 
+    ``args`` carries ``seed``, ``temperature`` (K), ``threads``, ``equil_ps``, ``save_ps`` and
+    ``ns``. Shared by the example builders (``make_ala2``, ``make_peptide``). Returns the
+    production run's wall time in seconds.
+    """
     import mdtraj as md
     import openmm
     from openmm import app, unit
 
-    files = [FORCEFIELD] + (["implicit/obc2.xml"] if args.solvent == "obc2" else [])
-    forcefield = app.ForceField(*files)
-    top, positions = build_topology()
+    forcefield = app.ForceField(*forcefield_files)
     modeller = app.Modeller(top, positions)
     random.seed(args.seed)  # addHydrogens starts hydrogens from Python-random positions
     modeller.addHydrogens(forcefield)
@@ -188,8 +191,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     simulation.context.setPositions(modeller.positions)
     simulation.minimizeEnergy()
 
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    pdb_path, xtc_path = args.out_dir / "ala2.pdb", args.out_dir / "ala2.xtc"
     md_top = md.Topology.from_openmm(simulation.topology)
     minimized = simulation.context.getState(getPositions=True).getPositions(asNumpy=True)
     md.Trajectory(minimized.value_in_unit(unit.nanometer)[None], md_top).save_pdb(str(pdb_path))
@@ -212,7 +213,22 @@ def main(argv: Sequence[str] | None = None) -> None:
             )
             if frame % max(1, n_frames // 10) == 0:
                 print(f"  {frame}/{n_frames} frames, {time.perf_counter() - start:.0f} s")
-    elapsed = time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Build, minimise, equilibrate and run alanine dipeptide; write PDB and XTC."""
+    args = _parse_args(argv)
+
+    import mdtraj as md
+    import openmm
+
+    files = [FORCEFIELD] + (["implicit/obc2.xml"] if args.solvent == "obc2" else [])
+    top, positions = build_topology()
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    pdb_path, xtc_path = args.out_dir / "ala2.pdb", args.out_dir / "ala2.xtc"
+    elapsed = simulate(top, positions, files, args, pdb_path, xtc_path)
+    n_frames = round(args.ns * 1000.0 / args.save_ps)
     phi = md.compute_phi(md.load(str(xtc_path), top=str(pdb_path)))[1][:, 0]
     print(
         f"{n_frames} frames ({args.ns:g} ns, every {args.save_ps:g} ps) in {elapsed:.0f} s "

@@ -34,15 +34,13 @@ OpenMM is an optional dependency (``pip install "trajlens[sim]"``), imported in 
 from __future__ import annotations
 
 import argparse
-import random
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from trajlens.data.make_ala2 import FRICTION_PER_PS, TIMESTEP_PS, _place
+from trajlens.data.make_ala2 import _place, simulate
 
 # Standard geometry (nm, degrees), as in make_ala2's z-matrix.
 _CN, _NCA, _CAC, _CO, _CACB, _CCH3 = 0.1335, 0.1449, 0.1522, 0.1229, 0.1526, 0.1522
@@ -133,58 +131,18 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     import mdtraj as md
     import openmm
-    from openmm import app, unit
 
     files = ["amber14-all.xml"] + (["implicit/gbn2.xml"] if args.solvent == "gbn2" else [])
-    forcefield = app.ForceField(*files)
     top, positions = build_topology(args.residues)
-    modeller = app.Modeller(top, positions)
-    random.seed(args.seed)
-    modeller.addHydrogens(forcefield)
-    system = forcefield.createSystem(
-        modeller.topology, nonbondedMethod=app.NoCutoff, constraints=app.HBonds
-    )
-    temperature = args.temperature * unit.kelvin
-    integrator = openmm.LangevinMiddleIntegrator(
-        temperature, FRICTION_PER_PS / unit.picosecond, TIMESTEP_PS * unit.picoseconds
-    )
-    integrator.setRandomNumberSeed(args.seed)
-    platform = openmm.Platform.getPlatformByName("CPU")
-    simulation = app.Simulation(
-        modeller.topology, system, integrator, platform, {"Threads": str(args.threads)}
-    )
-    simulation.context.setPositions(modeller.positions)
-    simulation.minimizeEnergy()
-
     name = f"ala{args.residues}"
     args.out_dir.mkdir(parents=True, exist_ok=True)
     pdb_path, xtc_path = args.out_dir / f"{name}.pdb", args.out_dir / f"{name}.xtc"
-    md_top = md.Topology.from_openmm(simulation.topology)
-    minimized = simulation.context.getState(getPositions=True).getPositions(asNumpy=True)
-    md.Trajectory(minimized.value_in_unit(unit.nanometer)[None], md_top).save_pdb(str(pdb_path))
-
-    simulation.context.setVelocitiesToTemperature(temperature, args.seed)
-    simulation.step(round(args.equil_ps / TIMESTEP_PS))
-
-    save_every = round(args.save_ps / TIMESTEP_PS)
+    elapsed = simulate(top, positions, files, args, pdb_path, xtc_path)
     n_frames = round(args.ns * 1000.0 / args.save_ps)
-    start = time.perf_counter()
-    with md.formats.XTCTrajectoryFile(str(xtc_path), "w") as xtc:
-        for frame in range(1, n_frames + 1):
-            simulation.step(save_every)
-            state = simulation.context.getState(getPositions=True)
-            xyz = state.getPositions(asNumpy=True).value_in_unit(unit.nanometer)
-            xtc.write(
-                xyz[None].astype(np.float32),
-                time=np.array([frame * args.save_ps], dtype=np.float32),
-                step=np.array([frame * save_every], dtype=np.int32),
-            )
-            if frame % max(1, n_frames // 10) == 0:
-                print(f"  {frame}/{n_frames} frames, {time.perf_counter() - start:.0f} s")
     t = md.load(str(xtc_path), top=str(pdb_path))
     helix = np.mean(md.compute_dssp(t, simplified=True) == "H", axis=1)
     print(
-        f"{n_frames} frames in {time.perf_counter() - start:.0f} s with OpenMM "
+        f"{n_frames} frames in {elapsed:.0f} s with OpenMM "
         f"{openmm.version.version}, seed {args.seed}; helical fraction first/last 10%: "
         f"{helix[: n_frames // 10].mean():.2f}/{helix[-n_frames // 10 :].mean():.2f}; "
         f"wrote {pdb_path} and {xtc_path}"
