@@ -14,31 +14,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from trajlens.featurize._pbc import invert3, min_image
+from trajlens.featurize._kernels import _displacement, _switch
+from trajlens.featurize._pbc import invert3
 
 
 @njit(cache=True, inline="always")
 def _vector(xyz, f, i, j, pbc, triclinic, box, inv, d):
-    for c in range(3):
-        d[c] = np.float64(xyz[f, j, c]) - np.float64(xyz[f, i, c])
-    if pbc:
-        min_image(d, box, inv, triclinic)
+    """d = x_j - x_i (minimum image when ``pbc``); returns |d|."""
+    _displacement(xyz, f, i, j, pbc, triclinic, box, inv, d)
     return np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
-
-
-@njit(cache=True, inline="always")
-def _switch(r, code, r0, d0, nn, mm):
-    """PLUMED switching function s(r): 0 rational, 1 exp, 2 gaussian; 1 for r <= d0."""
-    x = (r - d0) / r0
-    if x <= 0.0:
-        return 1.0
-    if code == 0:
-        if abs(x - 1.0) < 1e-8:
-            return nn / mm + 0.5 * nn * (nn - mm) / mm * (x - 1.0)
-        return (1.0 - x**nn) / (1.0 - x**mm)
-    if code == 1:
-        return np.exp(-x)
-    return np.exp(-0.5 * x * x)
 
 
 @njit(cache=True, inline="always")
